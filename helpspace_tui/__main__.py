@@ -1,0 +1,3 @@
+from helpspace_tui.cli import main
+
+raise SystemExit(main())

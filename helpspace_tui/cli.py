@@ -1,0 +1,359 @@
+"""`helpspace`: the scriptable CLI over the same store as the app.
+
+Exit codes: 0 done; 1 failed (one line on stderr); 2 wrong usage; 3 no such ticket or
+agent. The Textual app is imported lazily so headless commands start fast."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+from helpspace_tui import __version__
+from helpspace_tui.config import ConfigError, load_config
+from helpspace_tui.domain.inboxes import parse_inbox
+from helpspace_tui.domain.models import Status, Ticket
+from helpspace_tui.domain.sanitize import sanitize_line, sanitize_text
+from helpspace_tui.services import actions
+from helpspace_tui.services.delivery import deliver_outbox
+from helpspace_tui.services.desk import Desk
+from helpspace_tui.services.errors import ActionError
+from helpspace_tui.services.export import iso, message_dict, ticket_dict
+from helpspace_tui.services.inboxes import inbox_counts, list_tickets
+from helpspace_tui.store import StoreError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_FOUND = 0, 1, 2, 3
+STATUS_WORDS = [s.value for s in Status]
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def _ticket_id(text: str) -> int:
+    value = text.lstrip("#")
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"'{text}' is not a ticket number")
+    return int(value)
+
+
+def build_parser() -> _Parser:
+    p = _Parser(prog="helpspace", description="A keyboard-driven terminal helpdesk.")
+    p.add_argument("--config", type=Path, help="config file (default: $HELPSPACE_CONFIG, "
+                   "else the platform config dir's helpspace-tui/config.toml)")
+    p.add_argument("--version", action="version", version=f"helpspace-tui {__version__}")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    sub.add_parser("app", help="the terminal app (the default without a command)")
+    d = sub.add_parser("demo", help="the app on built-in sample data, in a temporary store")
+    d.add_argument("--store", type=Path, help="keep the demo store at this path")
+
+    s = sub.add_parser("sync", help="fetch new mail, send the outbox, fire timers")
+    s.add_argument("--once", action="store_true", help="one pass, then exit")
+
+    t = sub.add_parser("tickets", help="list the tickets of an inbox")
+    t.add_argument("--inbox", default="all", help="unassigned|mine|assigned|all|watched|"
+                   "closed|spam|trash|team:NAME (default all)")
+    t.add_argument("--tag", help="only tickets with this tag")
+    t.add_argument("--limit", type=int, help="at most N tickets")
+    t.add_argument("--json", action="store_true")
+
+    sh = sub.add_parser("show", help="one ticket with its conversation")
+    sh.add_argument("id", type=_ticket_id)
+    sh.add_argument("--json", action="store_true")
+
+    for name, what in (("reply", "reply to the customer (Markdown)"),
+                       ("note", "add an internal note")):
+        r = sub.add_parser(name, help=what)
+        r.add_argument("id", type=_ticket_id)
+        r.add_argument("--file", type=Path, help="read the text from a file (default: stdin)")
+
+    tg = sub.add_parser("tag", help="add tags; -TAG removes one")
+    tg.add_argument("id", type=_ticket_id)
+    tg.add_argument("tags", nargs="+", metavar="TAG")
+
+    a = sub.add_parser("assign", help="assign to an agent, or --none")
+    a.add_argument("id", type=_ticket_id)
+    a.add_argument("agent", nargs="?")
+    a.add_argument("--none", action="store_true", help="unassign")
+
+    st = sub.add_parser("status", help="set the status")
+    st.add_argument("id", type=_ticket_id)
+    st.add_argument("status", choices=STATUS_WORDS)
+
+    i = sub.add_parser("inboxes", help="the inboxes with their counts (open + escalated)")
+    i.add_argument("--json", action="store_true")
+
+    sub.add_parser("quarantine", help="mails kept raw because they could not be read")
+    o = sub.add_parser("outbox", help="mails not yet sent; --send to try now")
+    o.add_argument("--send", action="store_true")
+    o.add_argument("--retry", type=int, metavar="N", help="queue failed mail N again")
+    o.add_argument("--json", action="store_true")
+
+    ag = sub.add_parser("agents", help="the agents of this store")
+    ag.add_argument("--json", action="store_true")
+    return p
+
+
+def _fix_tag_args(argv: list[str]) -> list[str]:
+    """`helpspace tag 7 -urgent`: a leading '-' removes a tag, not an option."""
+    for n, word in enumerate(argv):
+        if word == "tag":
+            rest = argv[n + 1 :]
+            if any(w.startswith("-") and w not in ("-h", "--help") for w in rest[1:]):
+                return [*argv[: n + 1], "--", *rest]
+            break
+        if not word.startswith("-") and argv[n - 1 : n] != ["--config"]:
+            break
+    return argv
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = _fix_tag_args(list(sys.argv[1:] if argv is None else argv))
+    try:
+        args = build_parser().parse_args(args_list)
+    except UsageError as e:
+        print(e, file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return _dispatch(args)
+    except UsageError as e:
+        print(f"helpspace: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except ActionError as e:
+        print(f"helpspace: {e}", file=sys.stderr)
+        return e.exit_code
+    except (ConfigError, StoreError) as e:
+        print(f"helpspace: {e}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("helpspace: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    command = args.command or "app"
+    if command == "demo":
+        from helpspace_tui.demo import run_demo  # lazily: pulls in textual
+
+        return run_demo(args.store)
+    config = load_config(args.config, must_exist=args.config is not None)
+    if command == "app":
+        from helpspace_tui.tui import run_app  # lazily: pulls in textual
+
+        return run_app(config)
+    desk = Desk.open(config)
+    try:
+        return COMMANDS[command](desk, args)
+    finally:
+        desk.close()
+
+
+# -- commands -----------------------------------------------------------------------------
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _age(dt: datetime | None) -> str:
+    if dt is None:
+        return "-"
+    secs = (datetime.now(UTC) - dt).total_seconds()
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if secs >= size:
+            return f"{int(secs // size)}{unit}"
+    return "now"
+
+
+def _row(t: Ticket) -> str:
+    tags = " ".join(f"#{x}" for x in t.tags)
+    return "  ".join([
+        f"{t.id:>6}", f"{t.status.value:<9}", f"{sanitize_line(t.customer.addr)[:28]:<28}",
+        f"{_age(t.last_customer_at):>4}", f"{(t.assignee or '-')[:12]:<12}",
+        sanitize_line(t.subject)[:70] + (f"  {tags}" if tags else ""),
+    ])
+
+
+def cmd_tickets(desk: Desk, args: argparse.Namespace) -> int:
+    try:
+        inbox = parse_inbox(args.inbox)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    if args.limit is not None and args.limit < 0:
+        raise UsageError("--limit must be 0 or more")
+    tickets = list_tickets(desk.store, desk.agent, inbox, limit=args.limit, tag=args.tag)
+    if args.json:
+        _print_json([ticket_dict(t) for t in tickets])
+    else:
+        for t in tickets:
+            print(_row(t))
+    return EXIT_OK
+
+
+def cmd_show(desk: Desk, args: argparse.Namespace) -> int:
+    t = actions.get_ticket(desk.store, args.id)
+    messages = desk.store.messages.for_ticket(t.id)
+    if args.json:
+        _print_json({**ticket_dict(t), "messages": [message_dict(m) for m in messages]})
+        return EXIT_OK
+    print(f"#{t.id} {sanitize_line(t.subject)}")
+    print(f"status {t.status.value}  customer {sanitize_line(str(t.customer))}  "
+          f"assignee {t.assignee or '-'}  tags {' '.join(t.tags) or '-'}")
+    if t.waiting_until:
+        print(f"waiting until {iso(t.waiting_until)} then {t.waiting_then}")
+    for m in messages:
+        who = m.author if m.kind.value == "note" else (str(m.sender) if m.sender else "?")
+        print(f"\n--- {m.kind.value} · {sanitize_line(who)} · {iso(m.date)}"
+              + (f" · {m.delivery}" if m.delivery else ""))
+        print(sanitize_text(m.text).rstrip())
+        for att in m.attachments:
+            print(f"  [attachment] {sanitize_line(att.filename)} ({att.content_type},"
+                  f" {att.size} bytes)")
+    return EXIT_OK
+
+
+def _read_body(args: argparse.Namespace) -> str:
+    if args.file is not None:
+        try:
+            return args.file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise ActionError(f"cannot read {args.file}: {e}") from None
+    if sys.stdin is None or sys.stdin.closed:
+        raise ActionError("no text: give --file PATH or pipe the text on stdin")
+    return sys.stdin.read()
+
+
+def cmd_reply(desk: Desk, args: argparse.Namespace) -> int:
+    make_sender = desk.make_sender()
+    if make_sender is None:
+        desk.config.require_smtp()
+    body = _read_body(args)
+    actions.reply(desk.store, desk.agent, args.id, body, sender=desk.sender_address)
+    assert make_sender is not None
+    report = deliver_outbox(desk.store, make_sender)
+    mine = [e for tid, e in report.failed if tid == args.id]
+    if mine:
+        print(f"helpspace: reply to #{args.id} saved but not sent yet: {mine[0]}"
+              " (it stays queued; `helpspace outbox` shows it)", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"replied to #{args.id}")
+    return EXIT_OK
+
+
+def cmd_note(desk: Desk, args: argparse.Namespace) -> int:
+    actions.note(desk.store, desk.agent, args.id, _read_body(args))
+    print(f"note added to #{args.id}")
+    return EXIT_OK
+
+
+def cmd_tag(desk: Desk, args: argparse.Namespace) -> int:
+    add = [t for t in args.tags if not t.startswith("-")]
+    remove = [t[1:] for t in args.tags if t.startswith("-")]
+    t = actions.tag(desk.store, desk.agent, args.id, add, remove)
+    print(f"#{t.id} tags: {' '.join(t.tags) or '-'}")
+    return EXIT_OK
+
+
+def cmd_assign(desk: Desk, args: argparse.Namespace) -> int:
+    if args.none == (args.agent is not None):
+        raise UsageError("give either an agent name or --none")
+    t = actions.assign(desk.store, desk.agent, args.id, None if args.none else args.agent)
+    print(f"#{t.id} assigned to {t.assignee or 'nobody'}")
+    return EXIT_OK
+
+
+def cmd_status(desk: Desk, args: argparse.Namespace) -> int:
+    t = actions.set_status(desk.store, desk.agent, args.id, Status(args.status))
+    print(f"#{t.id} is {t.status.value}")
+    return EXIT_OK
+
+
+def cmd_inboxes(desk: Desk, args: argparse.Namespace) -> int:
+    counts = inbox_counts(desk.store, desk.agent)
+    if args.json:
+        _print_json([{"name": c.inbox.key, "count": c.count} for c in counts])
+    else:
+        for c in counts:
+            print(f"{c.inbox.key:<20} {c.count or ''}")
+    return EXIT_OK
+
+
+def cmd_sync(desk: Desk, args: argparse.Namespace) -> int:
+    desk.config.require_imap()
+    if not desk.lock.acquire():
+        raise ActionError(f"another process is already syncing {desk.store.path}")
+    poll = desk.config.imap.poll_seconds if desk.config.imap else 60
+    while True:
+        report = desk.sync()
+        stamp = datetime.now().strftime("%H:%M:%S")
+        print(f"{stamp} sync: {report.summary()}", flush=True)
+        for line in report.failed[:20]:
+            print(f"helpspace: kept raw: {line}", file=sys.stderr)
+        for line in report.errors:
+            print(f"helpspace: {line}", file=sys.stderr)
+        if args.once:
+            return EXIT_FAILED if report.errors else EXIT_OK
+        time.sleep(poll)
+
+
+def cmd_quarantine(desk: Desk, args: argparse.Namespace) -> int:
+    rows = desk.store.mailbox.failed()
+    for raw_id, error, message_id in rows:
+        print(f"{raw_id:>6}  {sanitize_line(message_id or '-')[:50]:<50}  {sanitize_line(error)}")
+    if not rows:
+        print("no mails in quarantine")
+    return EXIT_OK
+
+
+def cmd_outbox(desk: Desk, args: argparse.Namespace) -> int:
+    if args.retry is not None:
+        with desk.store.write():
+            if not desk.store.outbox.retry(args.retry, datetime.now(UTC)):
+                raise ActionError(f"outbox mail {args.retry} is not a failed mail")
+    if args.send or args.retry is not None:
+        make_sender = desk.make_sender()
+        if make_sender is None:
+            desk.config.require_smtp()
+        assert make_sender is not None
+        report = deliver_outbox(desk.store, make_sender)
+        print(f"{len(report.sent)} sent, {len(report.failed)} not sent")
+    rows = desk.store.outbox.unsent()
+    if args.json:
+        _print_json([{"id": i, "ticket": t, "state": s, "attempts": n, "error": e}
+                     for i, t, s, n, e in rows])
+    else:
+        for i, t, s, n, e in rows:
+            print(f"{i:>5}  #{t:<6} {s:<8} {n} tries  {sanitize_line(e or '')}")
+    return EXIT_OK
+
+
+def cmd_agents(desk: Desk, args: argparse.Namespace) -> int:
+    agents = desk.store.agents.list()
+    if args.json:
+        _print_json([{"name": a.name, "email": a.email, "admin": a.is_admin,
+                      "os_user": a.os_user} for a in agents])
+    else:
+        for a in agents:
+            print(f"{a.name:<20} {'admin' if a.is_admin else '':<6} {a.email or ''}")
+    return EXIT_OK
+
+
+COMMANDS = {
+    "tickets": cmd_tickets, "show": cmd_show, "reply": cmd_reply, "note": cmd_note,
+    "tag": cmd_tag, "assign": cmd_assign, "status": cmd_status, "inboxes": cmd_inboxes,
+    "sync": cmd_sync, "quarantine": cmd_quarantine, "outbox": cmd_outbox,
+    "agents": cmd_agents,
+}
+
+

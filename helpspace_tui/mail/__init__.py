@@ -1,0 +1,1 @@
+"""Mail protocol adapters: MIME parsing, classification, decoding (no store, no UI)."""

@@ -1,0 +1,192 @@
+"""What an agent does to a ticket: reply, note, tag, assign, status. Each action is one
+short write transaction: the ticket change, its history and (for replies) the outbox row
+commit together, so nothing is half-done (R6)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import datetime
+from email.utils import getaddresses
+
+from helpspace_tui.domain import rules
+from helpspace_tui.domain.models import Address, Agent, MessageKind, Status, Ticket
+from helpspace_tui.domain.sanitize import sanitize_line
+from helpspace_tui.domain.threading import reply_subject, with_token
+from helpspace_tui.mail.compose import OutgoingDraft, bare_address, build_mail
+from helpspace_tui.services.errors import ActionError, NotFound
+from helpspace_tui.store import NewMessage, Store
+from helpspace_tui.store.db import utcnow
+
+_TAG_OK = re.compile(r"^[\w][\w.+/:-]{0,49}$")
+
+
+def get_ticket(store: Store, ticket_id: int) -> Ticket:
+    t = store.tickets.get(ticket_id)
+    if t is None:
+        raise NotFound(f"no ticket #{ticket_id}")
+    return t
+
+
+def _save(store: Store, actor: Agent | None, before: Ticket, after: Ticket, at: datetime,
+          why: str = "") -> None:
+    store.tickets.save(after)
+    for what, detail in rules.describe_changes(before, after):
+        store.tickets.record(after.id, actor.id if actor else None, what,
+                             f"{detail}{f' ({why})' if why else ''}", at)
+
+
+def _run_rule(fn, *args, **kwargs) -> Ticket:  # noqa: ANN001, ANN002, ANN003
+    try:
+        return fn(*args, **kwargs)
+    except rules.RuleError as e:
+        raise ActionError(str(e)) from None
+
+
+def reply(
+    store: Store,
+    actor: Agent,
+    ticket_id: int,
+    body: str,
+    *,
+    sender: str,
+    attachments: list[tuple[str, bytes]] | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """S3 + A2: queue a mail to the customer and make the ticket Waiting (R1, R6)."""
+    if not body.strip():
+        raise ActionError("the reply is empty; nothing was sent")
+    now = now or utcnow()
+    with store.write():
+        before = get_ticket(store, ticket_id)
+        after = _run_rule(rules.on_agent_reply, before, actor.name, now,
+                          store.settings.get("assign_on_reply"))
+        msgs = store.messages.for_ticket(ticket_id)
+        mails = [m for m in msgs if m.message_id and m.kind in
+                 (MessageKind.CUSTOMER, MessageKind.AGENT)]
+        last_customer = next((m for m in reversed(msgs) if m.kind is MessageKind.CUSTOMER), None)
+        ours = bare_address(sender).lower()
+        agent_addrs = store.agents.emails() | {ours}
+        to = [before.customer]
+        cc = [a for a in (last_customer.cc if last_customer else [])
+              if a.addr not in agent_addrs and a.addr != before.customer.addr]
+        subject = with_token(reply_subject(last_customer.subject if last_customer
+                                           else before.subject), ticket_id)
+        raw, msgid = build_mail(OutgoingDraft(
+            sender=sender,
+            to=[str(a) for a in to],
+            cc=[str(a) for a in cc],
+            subject=subject,
+            body_markdown=body,
+            date=now,
+            in_reply_to=mails[-1].message_id if mails else None,
+            references=[m.message_id for m in mails if m.message_id],
+            attachments=attachments or [],
+        ))
+        name, addr = getaddresses([sender])[0]
+        pk = store.messages.add(NewMessage(
+            ticket_id=ticket_id, kind=MessageKind.AGENT, date=now,
+            sender=Address(name, addr.lower()), to=to, cc=cc, subject=subject, text=body,
+            message_id=msgid, author_id=actor.id, thread_reason="sent by us",
+            attachments=[(fn, "application/octet-stream", data, None, False)
+                         for fn, data in (attachments or [])],
+        ), now)
+        store.messages.remember_ids(ticket_id, msgid, [])
+        store.outbox.enqueue(ticket_id, pk, raw, bare_address(sender),
+                             [a.addr for a in [*to, *cc]], now)
+        _save(store, actor, before, after, now, "reply")
+        store.tickets.touch(ticket_id, now)
+    return get_ticket(store, ticket_id)
+
+
+def note(store: Store, actor: Agent, ticket_id: int, body: str,
+         now: datetime | None = None) -> Ticket:
+    """R5: an internal message; never mailed, changes no status."""
+    if not body.strip():
+        raise ActionError("the note is empty")
+    now = now or utcnow()
+    with store.write():
+        get_ticket(store, ticket_id)
+        store.messages.add(NewMessage(
+            ticket_id=ticket_id, kind=MessageKind.NOTE, date=now,
+            sender=Address(actor.name, actor.email or ""), text=body, author_id=actor.id,
+            thread_reason="internal note",
+        ), now)
+        store.tickets.touch(ticket_id, now)
+    return get_ticket(store, ticket_id)
+
+
+def normalize_tag(tag: str) -> str:
+    value = sanitize_line(tag).strip().lower().replace(" ", "-")
+    if not _TAG_OK.match(value):
+        raise ActionError(
+            f"'{tag}' is not a tag: use letters, digits and - _ . + / : (at most 50)"
+        )
+    return value
+
+
+def tag(store: Store, actor: Agent, ticket_id: int, add: list[str], remove: list[str],
+        now: datetime | None = None) -> Ticket:
+    """T1: add and remove tags in one step."""
+    adds = [normalize_tag(t) for t in add]
+    removes = [normalize_tag(t) for t in remove]
+    now = now or utcnow()
+    with store.write():
+        get_ticket(store, ticket_id)
+        changed = []
+        for t in adds:
+            if store.tickets.add_tag(ticket_id, t):
+                changed.append(f"+{t}")
+        for t in removes:
+            if store.tickets.remove_tag(ticket_id, t):
+                changed.append(f"-{t}")
+        if changed:
+            store.tickets.record(ticket_id, actor.id, "tags", "tags " + " ".join(changed), now)
+            store.tickets.touch(ticket_id, now)
+    return get_ticket(store, ticket_id)
+
+
+def assign(store: Store, actor: Agent, ticket_id: int, assignee: str | None,
+           now: datetime | None = None) -> Ticket:
+    """A1: assign to an agent (or to nobody)."""
+    now = now or utcnow()
+    with store.write():
+        before = get_ticket(store, ticket_id)
+        name = None
+        if assignee is not None:
+            agent = store.agents.by_name(assignee)
+            if agent is None:
+                known = ", ".join(a.name for a in store.agents.list()) or "none yet"
+                raise NotFound(f"no agent '{assignee}'; agents: {known}")
+            name = agent.name
+        after = replace(before, assignee=name, updated_at=now)
+        if after.assignee != before.assignee:
+            _save(store, actor, before, after, now)
+    return get_ticket(store, ticket_id)
+
+
+def set_status(store: Store, actor: Agent, ticket_id: int, status: Status,
+               until: datetime | None = None, then: Status | None = None,
+               now: datetime | None = None) -> Ticket:
+    now = now or utcnow()
+    with store.write():
+        before = get_ticket(store, ticket_id)
+        after = _run_rule(rules.set_status, before, status, now, until=until, then=then)
+        if after.status is not before.status or after.waiting_until != before.waiting_until:
+            _save(store, actor, before, after, now)
+    return get_ticket(store, ticket_id)
+
+
+def fire_due_timers(store: Store, now: datetime | None = None) -> list[int]:
+    """S4: apply every due timer exactly once (the check and the change share one
+    transaction, so two processes can't both fire it)."""
+    now = now or utcnow()
+    fired = []
+    for ticket_id in store.tickets.due_timers(now):
+        with store.write():
+            before = store.tickets.get(ticket_id)
+            if before is None or not rules.timer_due(before, now):
+                continue  # another process fired it first
+            _save(store, None, before, rules.fire_timer(before, now), now, "timer")
+            fired.append(ticket_id)
+    return fired

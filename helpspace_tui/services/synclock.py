@@ -1,0 +1,55 @@
+"""One syncing process per store: an advisory file lock beside the database.
+
+The kernel drops it when the process dies, so a crashed sync never blocks the next one.
+The app syncs by itself only when it can take this lock (one agent on a laptop) and
+just watches the store when a sync service holds it (a shared server)."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from types import TracebackType
+
+
+class SyncLock:
+    def __init__(self, store_path: Path) -> None:
+        self.path = Path(f"{store_path}.sync-lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        if self._fd is not None:
+            return True
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o660)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    def held_elsewhere(self) -> bool:
+        """True when another process is syncing this store."""
+        if self._fd is not None:
+            return False
+        if self.acquire():
+            self.release()
+            return False
+        return True
+
+    def __enter__(self) -> SyncLock:
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, e: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.release()

@@ -1,0 +1,263 @@
+"""Tickets, customers, tags, followers, history: queries that return domain objects."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from helpspace_tui.domain.inboxes import InboxRef
+from helpspace_tui.domain.models import ACTIVE_STATUSES, Address, HistoryEntry, Status, Ticket
+from helpspace_tui.store.db import Database, from_db, to_db
+
+_SEP = "\x1f"  # joins tags in one column; cannot occur in a sanitised tag
+
+_SELECT = f"""
+    SELECT t.*, c.email AS c_email, c.name AS c_name,
+           a.name AS assignee_name, tm.name AS team_name,
+           (SELECT group_concat(tag, '{_SEP}') FROM
+               (SELECT tag FROM tags WHERE ticket_id = t.id ORDER BY tag)) AS tag_list
+    FROM tickets t
+    JOIN customers c ON c.id = t.customer_id
+    LEFT JOIN agents a ON a.id = t.assignee_id
+    LEFT JOIN teams tm ON tm.id = t.team_id
+"""
+_ACTIVE = "(" + ",".join(f"'{s}'" for s in ACTIVE_STATUSES) + ")"
+_ORDER = "ORDER BY t.status_rank, t.last_customer_at DESC, t.id DESC"
+
+
+def _ticket(row: sqlite3.Row) -> Ticket:
+    return Ticket(
+        id=row["id"],
+        subject=row["subject"],
+        status=Status(row["status"]),
+        customer=Address(row["c_name"], row["c_email"]),
+        assignee=row["assignee_name"],
+        team=row["team_name"],
+        tags=row["tag_list"].split(_SEP) if row["tag_list"] else [],
+        message_count=row["message_count"],
+        created_at=from_db(row["created_at"]),
+        updated_at=from_db(row["updated_at"]),
+        last_customer_at=from_db(row["last_customer_at"]),
+        previous_status=Status(row["previous_status"]) if row["previous_status"] else None,
+        waiting_until=from_db(row["waiting_until"]),
+        waiting_then=Status(row["waiting_then"]) if row["waiting_then"] else None,
+        trashed_at=from_db(row["trashed_at"]),
+    )
+
+
+class Tickets:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- reading --------------------------------------------------------------------
+    def get(self, ticket_id: int) -> Ticket | None:
+        row = self.db.one(_SELECT + " WHERE t.id = ?", (ticket_id,))
+        if row is None:
+            return None
+        t = _ticket(row)
+        t.followers = [
+            r["name"]
+            for r in self.db.all(
+                "SELECT a.name FROM followers f JOIN agents a ON a.id = f.agent_id"
+                " WHERE f.ticket_id = ? ORDER BY a.name",
+                (ticket_id,),
+            )
+        ]
+        return t
+
+    def _where(self, inbox: InboxRef, me: int | None, tag: str | None) -> tuple[str, list]:
+        params: list = []
+        if inbox.name == "trash":
+            clause = "t.trashed_at IS NOT NULL"
+        else:
+            clause = "t.trashed_at IS NULL AND " + {
+                "unassigned": f"t.assignee_id IS NULL AND t.status IN {_ACTIVE}",
+                "mine": f"t.assignee_id = :me AND t.status IN {_ACTIVE}",
+                "assigned": f"t.assignee_id IS NOT NULL AND t.assignee_id IS NOT :me"
+                f" AND t.status IN {_ACTIVE}",
+                "all": "t.status != 'spam'",
+                "watched": "t.status != 'spam' AND t.id IN"
+                " (SELECT ticket_id FROM followers WHERE agent_id = :me)",
+                "closed": "t.status = 'closed'",
+                "spam": "t.status = 'spam'",
+                "team": f"t.team_id = (SELECT id FROM teams WHERE name = :team)"
+                f" AND t.status IN {_ACTIVE}",
+            }[inbox.name]
+        if tag:
+            clause += " AND t.id IN (SELECT ticket_id FROM tags WHERE tag = :tag)"
+        return clause, params
+
+    def list(
+        self,
+        inbox: InboxRef,
+        me: int | None,
+        *,
+        offset: int = 0,
+        limit: int | None = None,
+        tag: str | None = None,
+    ) -> list[Ticket]:
+        """One page of an inbox in S7 order; lists never load whole unless asked."""
+        clause, _ = self._where(inbox, me, tag)
+        sql = f"{_SELECT} WHERE {clause} {_ORDER} LIMIT :limit OFFSET :offset"
+        rows = self.db.all(
+            sql,
+            {"me": me, "team": inbox.team, "tag": tag, "limit": -1 if limit is None else limit,
+             "offset": offset},
+        )
+        return [_ticket(r) for r in rows]
+
+    def count(self, inbox: InboxRef, me: int | None, *, tag: str | None = None,
+              only_open: bool = False) -> int:
+        """All tickets of an inbox, or with only_open its V10 number (open + escalated)."""
+        clause, _ = self._where(inbox, me, tag)
+        if only_open:
+            clause += " AND t.status IN ('open', 'escalated')"
+        return int(
+            self.db.scalar(
+                f"SELECT count(*) FROM tickets t WHERE {clause}",
+                {"me": me, "team": inbox.team, "tag": tag},
+            )
+            or 0
+        )
+
+    def position(self, inbox: InboxRef, me: int | None, ticket_id: int,
+                 tag: str | None = None) -> int | None:
+        """Row index of a ticket in an inbox (to keep the cursor on it after a change)."""
+        clause, _ = self._where(inbox, me, tag)
+        row = self.db.one(
+            f"SELECT rn FROM (SELECT t.id, row_number() OVER ({_ORDER}) - 1 AS rn"
+            f" FROM tickets t WHERE {clause}) WHERE id = :id",
+            {"me": me, "team": inbox.team, "tag": tag, "id": ticket_id},
+        )
+        return int(row["rn"]) if row else None
+
+    def for_customer(self, email: str) -> list[Ticket]:
+        rows = self.db.all(_SELECT + " WHERE c.email = ? ORDER BY t.id DESC", (email,))
+        return [_ticket(r) for r in rows]
+
+    def due_timers(self, now: datetime) -> list[int]:
+        return [
+            r[0]
+            for r in self.db.all(
+                "SELECT id FROM tickets WHERE waiting_until IS NOT NULL AND waiting_until <= ?"
+                " AND status = 'waiting'",
+                (to_db(now),),
+            )
+        ]
+
+    def participants(self, ticket_id: int) -> set[str]:
+        """The customer and every To/Cc address of the ticket's mails (M2 token rule)."""
+        addrs = {
+            r[0]
+            for r in self.db.all(
+                "SELECT c.email FROM tickets t JOIN customers c ON c.id = t.customer_id"
+                " WHERE t.id = ?",
+                (ticket_id,),
+            )
+        }
+        rows = self.db.all(
+            "SELECT j.value FROM messages m, json_each(m.to_json) j WHERE m.ticket_id = ?"
+            " UNION SELECT j.value FROM messages m, json_each(m.cc_json) j WHERE m.ticket_id = ?"
+            " UNION SELECT from_addr FROM messages WHERE ticket_id = ? AND kind = 'customer'",
+            (ticket_id, ticket_id, ticket_id),
+        )
+        for (value,) in rows:
+            addr = str(value)
+            if "<" in addr and addr.endswith(">"):
+                addr = addr[addr.rindex("<") + 1 : -1]
+            addrs.add(addr.strip().lower())
+        return addrs
+
+    def all_tags(self) -> list[str]:
+        return [r[0] for r in self.db.all("SELECT DISTINCT tag FROM tags ORDER BY tag")]
+
+    def history(self, ticket_id: int) -> list[HistoryEntry]:
+        rows = self.db.all(
+            "SELECT e.*, a.name AS actor FROM events e LEFT JOIN agents a ON a.id = e.actor_id"
+            " WHERE e.ticket_id = ? ORDER BY e.at, e.id",
+            (ticket_id,),
+        )
+        return [
+            HistoryEntry(ticket_id, from_db(r["at"]) or datetime.min, r["actor"], r["detail"])
+            for r in rows
+        ]
+
+    # -- writing (callers hold a write transaction) --------------------------------------
+    def customer_id(self, addr: Address, at: datetime) -> int:
+        row = self.db.one("SELECT id, name FROM customers WHERE email = ?", (addr.addr,))
+        if row:
+            if addr.name and not row["name"]:
+                self.db.conn.execute(
+                    "UPDATE customers SET name = ? WHERE id = ?", (addr.name, row["id"])
+                )
+            return int(row["id"])
+        cur = self.db.conn.execute(
+            "INSERT INTO customers (email, name, created_at) VALUES (?, ?, ?)",
+            (addr.addr, addr.name, to_db(at)),
+        )
+        return int(cur.lastrowid or 0)
+
+    def create(self, subject: str, customer: Address, status: Status, at: datetime) -> int:
+        cid = self.customer_id(customer, at)
+        cur = self.db.conn.execute(
+            "INSERT INTO tickets (subject, customer_id, status, created_at, updated_at,"
+            " last_customer_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (subject, cid, status.value, to_db(at), to_db(at), to_db(at)),
+        )
+        return int(cur.lastrowid or 0)
+
+    def save(self, t: Ticket) -> None:
+        """Write a ticket's workflow fields back (status, timer, assignee, times)."""
+        self.db.conn.execute(
+            """UPDATE tickets SET status = ?, previous_status = ?, waiting_until = ?,
+                   waiting_then = ?, assignee_id = (SELECT id FROM agents WHERE name = ?),
+                   team_id = (SELECT id FROM teams WHERE name = ?), trashed_at = ?,
+                   updated_at = ?, last_customer_at = ?
+               WHERE id = ?""",
+            (
+                t.status.value,
+                t.previous_status.value if t.previous_status else None,
+                to_db(t.waiting_until),
+                t.waiting_then.value if t.waiting_then else None,
+                t.assignee,
+                t.team,
+                to_db(t.trashed_at),
+                to_db(t.updated_at),
+                to_db(t.last_customer_at),
+                t.id,
+            ),
+        )
+
+    def touch(self, ticket_id: int, at: datetime) -> None:
+        self.db.conn.execute(
+            "UPDATE tickets SET updated_at = max(updated_at, ?),"
+            " message_count = (SELECT count(*) FROM messages WHERE ticket_id = ?"
+            " AND kind != 'system') WHERE id = ?",
+            (to_db(at), ticket_id, ticket_id),
+        )
+
+    def add_tag(self, ticket_id: int, tag: str) -> bool:
+        cur = self.db.conn.execute(
+            "INSERT OR IGNORE INTO tags (ticket_id, tag) VALUES (?, ?)", (ticket_id, tag)
+        )
+        return cur.rowcount > 0
+
+    def remove_tag(self, ticket_id: int, tag: str) -> bool:
+        cur = self.db.conn.execute(
+            "DELETE FROM tags WHERE ticket_id = ? AND tag = ?", (ticket_id, tag)
+        )
+        return cur.rowcount > 0
+
+    def follow(self, ticket_id: int, agent_id: int) -> bool:
+        cur = self.db.conn.execute(
+            "INSERT OR IGNORE INTO followers (ticket_id, agent_id) VALUES (?, ?)",
+            (ticket_id, agent_id),
+        )
+        return cur.rowcount > 0
+
+    def record(self, ticket_id: int, actor_id: int | None, kind: str, detail: str,
+               at: datetime) -> None:
+        self.db.conn.execute(
+            "INSERT INTO events (ticket_id, actor_id, kind, detail, at) VALUES (?, ?, ?, ?, ?)",
+            (ticket_id, actor_id, kind, detail, to_db(at)),
+        )
