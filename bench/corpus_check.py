@@ -193,12 +193,13 @@ def main(argv: list[str] | None = None) -> int:
         for line in check(parsed_all):
             print(f"threads: {line}")
 
+    with_expectations = sum(1 for p, _ in parsed_all if p.relative_to(folder).as_posix() in manifest)
     print(f"slowest: {slowest[1]} {slowest[0] * 1000:.1f} ms")
     print(
         f"corpus-check: {len(files)} mails, {crashes} crashes, {empty} empty bodies, "
         f"{undecoded} undecoded =? in subject/from, {fffd_mails} mails with U+FFFD "
         f"({fffd_total} chars), {att_diff} attachment-count differences vs MIME, "
-        f"{manifest_bad} manifest mismatches (of {sum(1 for p, _ in parsed_all if p.relative_to(folder).as_posix() in manifest)} with expectations)"
+        f"{manifest_bad} manifest mismatches (of {with_expectations} with expectations)"
     )
     return 1 if crashes else 0
 

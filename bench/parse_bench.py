@@ -21,12 +21,32 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus_check import DEFAULT_FOLDER, is_mail  # noqa: E402
+
 from helpspace_tui.mail.parse import parse_mail  # noqa: E402
 
-WORDS = (
-    "invoice order printer login password account refund shipping delivery broken "
-    "please help thanks urgent question update error screen cannot since yesterday"
-).split()
+WORDS = [
+    "invoice",
+    "order",
+    "printer",
+    "login",
+    "password",
+    "account",
+    "refund",
+    "shipping",
+    "delivery",
+    "broken",
+    "please",
+    "help",
+    "thanks",
+    "urgent",
+    "question",
+    "update",
+    "error",
+    "screen",
+    "cannot",
+    "since",
+    "yesterday",
+]
 
 
 def _sentence(rng: random.Random) -> str:
@@ -46,7 +66,9 @@ def generate(n: int, seed: int = 1) -> list[bytes]:
             f"Message-ID: <m{i}@example.com>\nMIME-Version: 1.0\n"
         )
         if i % 5:
-            head += f"In-Reply-To: <m{i - 1}@example.com>\nReferences: <m0@example.com> <m{i - 1}@example.com>\n"
+            head += (
+                f"In-Reply-To: <m{i - 1}@example.com>\nReferences: <m0@example.com> <m{i - 1}@example.com>\n"
+            )
         kind = i % 7
         if kind == 0:
             mail = head + "Subject: Question\nContent-Type: text/plain; charset=utf-8\n\n" + body
@@ -72,14 +94,16 @@ def generate(n: int, seed: int = 1) -> list[bytes]:
             mail = (
                 head + "Subject: =?utf-8?Q?R=C3=BCckfrage_zur_Bestellung?=\n"
                 "Content-Type: text/plain; charset=iso-8859-1\n"
-                "Content-Transfer-Encoding: quoted-printable\n\n"
-                + body.replace("e", "=E4") + "\n"
+                "Content-Transfer-Encoding: quoted-printable\n\n" + body.replace("e", "=E4") + "\n"
             )
         elif kind == 5:
             mail = (
-                head + "Subject: =?utf-8?B?" + base64.b64encode("Ärger mit Lieferung".encode()).decode()
+                head
+                + "Subject: =?utf-8?B?"
+                + base64.b64encode("Ärger mit Lieferung".encode()).decode()
                 + "?=\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
-                + body + "\nGrüße\n"
+                + body
+                + "\nGrüße\n"
             )
         else:
             mail = (

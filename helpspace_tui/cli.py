@@ -151,7 +151,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run_demo(args.store)
     config = load_config(args.config, must_exist=args.config is not None)
     if command == "app":
-        from helpspace_tui.tui import run_app  # lazily: pulls in textual
+        from helpspace_tui.app import run_app  # lazily: pulls in textual
 
         return run_app(config)
     desk = Desk.open(config)

@@ -80,11 +80,17 @@ def _service_account() -> tuple[int, int, str]:
     return pw.pw_uid, pw.pw_gid, TEST_USER
 
 
+try:  # loaded here, not in the forked child: dlopen after fork can deadlock
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):
+    _prctl = None
+
+
 def _die_with_parent() -> None:
     # Runs in the child after the uid switch (a uid change would clear it), so a killed
     # pytest never leaves an orphaned Dovecot holding ports.
-    with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if _prctl is not None:
+        _prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 _CONFIG = """\
@@ -193,9 +199,7 @@ class DovecotServer:
 
     def start(self, timeout: float = 15.0) -> None:
         if not DOVECOT.exists():
-            raise ServerStartError(
-                f"{DOVECOT} not found (Debian package dovecot-imapd): {HOW_TO_FIX}"
-            )
+            raise ServerStartError(f"{DOVECOT} not found (Debian package dovecot-imapd): {HOW_TO_FIX}")
         self.uid, self.gid, user = _service_account()
         group = grp.getgrgid(self.gid).gr_name
         # Not under pytest's tmp dir: that is 0700 and owned by us, and Dovecot may be another uid.
@@ -266,8 +270,7 @@ class DovecotServer:
 
     def _write_users(self, n: int) -> None:
         users = [
-            (f"user{next(self._counter)}-{secrets.token_hex(3)}", secrets.token_urlsafe(12))
-            for _ in range(n)
+            (f"user{next(self._counter)}-{secrets.token_hex(3)}", secrets.token_urlsafe(12)) for _ in range(n)
         ]
         with self.passwd_file.open("a") as f:
             f.writelines(f"{u}:{p}\n" for u, p in users)
@@ -451,9 +454,7 @@ class _Handler:
             return reply
         raw = envelope.original_content or envelope.content
         with self.server._cond:
-            self.server.messages.append(
-                ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), bytes(raw))
-            )
+            self.server.messages.append(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), bytes(raw)))
             self.server._cond.notify_all()
         return "250 Message accepted for delivery"
 
@@ -532,7 +533,6 @@ class SmtpServer:
         with self._cond:
             if not self._cond.wait_for(lambda: len(self.messages) >= n, timeout):
                 raise AssertionError(
-                    f"SMTP test server got {len(self.messages)} mail(s), expected {n} "
-                    f"within {timeout} s"
+                    f"SMTP test server got {len(self.messages)} mail(s), expected {n} within {timeout} s"
                 )
             return list(self.messages)

@@ -17,15 +17,15 @@ from imapclient.exceptions import ProtocolError
 from helpspace_tui.mail.imap import FetchedMail, FetchFailure, ImapSource, MailServerError
 
 try:
-    from tests.servers import Mailbox, free_port, make_mail
+    from tests import servers
+    from tests.servers import DovecotServer, Mailbox, ServerStartError, free_port, make_mail
 except ImportError:
-    from servers import Mailbox, free_port, make_mail
+    import servers
+    from servers import DovecotServer, Mailbox, ServerStartError, free_port, make_mail
 
 
 def source(box: Mailbox, password: str | None = None, timeout: float = 10) -> ImapSource:
-    return ImapSource(
-        box.host, box.port, "none", box.username, password or box.password, timeout=timeout
-    )
+    return ImapSource(box.host, box.port, "none", box.username, password or box.password, timeout=timeout)
 
 
 def fetch_all(src: ImapSource, uids: list[int], batch: int = 500) -> list:
@@ -200,9 +200,7 @@ def test_list_folders_and_missing_folder_error(mailbox: Mailbox) -> None:
         with pytest.raises(MailServerError) as err:
             src.select("Support")
         msg = str(err.value)
-        assert msg == (
-            f"no folder 'Support' on {mailbox.host}:{mailbox.port}; folders: INBOX, Junk"
-        )
+        assert msg == (f"no folder 'Support' on {mailbox.host}:{mailbox.port}; folders: INBOX, Junk")
         # the connection stays usable
         assert src.select("Junk")[1] == 1
 
@@ -302,9 +300,7 @@ def test_idle_times_out_without_activity(mailbox: Mailbox) -> None:
         assert src.uids_after(0) == []
 
 
-def test_idle_without_server_support_sleeps_and_returns_false(
-    mailbox: Mailbox, monkeypatch
-) -> None:
+def test_idle_without_server_support_sleeps_and_returns_false(mailbox: Mailbox, monkeypatch) -> None:
     with source(mailbox) as src:
         src.select("INBOX")
         monkeypatch.setattr(src.client, "capabilities", lambda: (b"IMAP4REV1",))
@@ -379,9 +375,7 @@ def _corpus_line(name: str, prefix: bytes) -> bytes:
 def test_outlook_ok_with_quoted_string_in_response_code() -> None:
     """net-imap#597: Office 365 put a quoted string inside [...] of the LOGIN reply."""
     ok = _corpus_line("net-imap-597-*.txt", b"S: ")[3:].split(b" ", 1)[1]
-    select = (
-        b"* 0 EXISTS\r\n* OK [UIDVALIDITY 7] x\r\n* OK [UIDNEXT 1] x\r\n%s OK [READ-ONLY] done\r\n"
-    )
+    select = b"* 0 EXISTS\r\n* OK [UIDVALIDITY 7] x\r\n* OK [UIDNEXT 1] x\r\n%s OK [READ-ONLY] done\r\n"
     replies = {
         "LOGIN": lambda tag: tag.encode() + b" " + ok + b"\r\n",
         "EXAMINE": lambda tag: select.replace(b"%s", tag.encode()),
@@ -404,9 +398,7 @@ def test_empty_quoted_pair_in_bodystructure_does_not_break_fetch() -> None:
 
     replies = {
         "EXAMINE": lambda tag: (
-            b"* OK [UIDVALIDITY 9] x\r\n* OK [UIDNEXT 1733220356] x\r\n"
-            + tag.encode()
-            + b" OK done\r\n"
+            b"* OK [UIDVALIDITY 9] x\r\n* OK [UIDNEXT 1733220356] x\r\n" + tag.encode() + b" OK done\r\n"
         ),
         "UID": fetch,
     }
@@ -417,3 +409,24 @@ def test_empty_quoted_pair_in_bodystructure_does_not_break_fetch() -> None:
         src.select("INBOX")
         (got,) = fetch_all(src, [1733220355])
     assert got == FetchedMail(1733220355, body, datetime(2024, 12, 10, 7, 11, 12, tzinfo=UTC))
+
+
+# --------------------------------------------------------------- the fixture itself
+
+
+def test_dovecot_that_cannot_start_fails_loudly_with_its_log(monkeypatch) -> None:
+    monkeypatch.setattr(servers, "_CONFIG", servers._CONFIG + "no_such_setting = 1\n")
+    server = DovecotServer()
+    try:
+        with pytest.raises(ServerStartError) as err:
+            server.start(timeout=5)
+    finally:
+        server.cleanup()
+    assert "Dovecot did not start" in str(err.value)
+    assert "no_such_setting" in str(err.value)  # dovecot's own complaint is shown
+
+
+def test_missing_dovecot_binary_says_how_to_fix(monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr(servers, "DOVECOT", tmp_path / "dovecot")
+    with pytest.raises(ServerStartError, match="scripts/test"):
+        DovecotServer().start()

@@ -35,9 +35,7 @@ _LINE_SEPS = "\u2028\u2029"
 _BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
 # Quick test: does the string contain anything this module must touch?
-_NEEDS_WORK = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f" + _BIDI + _LINE_SEPS + "]"
-)
+_NEEDS_WORK = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + _BIDI + _LINE_SEPS + "]")
 
 _DROP = {c: None for c in range(0x20) if c not in (0x09, 0x0A)}
 _DROP.update({c: None for c in range(0x7F, 0xA0)})
@@ -71,9 +69,7 @@ def sanitize_line(s: str) -> str:
 _BAD_FILENAME_CHARS = re.compile(r'[/\\:*?"<>|]')
 _DOT_RUN = re.compile(r"\.{2,}")
 _WINDOWS_RESERVED = frozenset(
-    ["con", "prn", "aux", "nul", "clock$"]
-    + [f"com{i}" for i in range(10)]
-    + [f"lpt{i}" for i in range(10)]
+    ["con", "prn", "aux", "nul", "clock$"] + [f"com{i}" for i in range(10)] + [f"lpt{i}" for i in range(10)]
 )
 _MAX_FILENAME_BYTES = 200
 _MAX_EXT_BYTES = 24

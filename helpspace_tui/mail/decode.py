@@ -16,6 +16,7 @@ from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
 __all__ = [
+    "repair_double_utf8",
     "decode_bytes",
     "decode_header_bytes",
     "decode_rfc2047",
@@ -166,9 +167,7 @@ def _decode_cp50220(data: bytes) -> str:
     while i < n:
         b = data[i]
         if b == 0x1B:
-            seq = next(
-                (s for s in (*_ESC_KANJI, *_ESC_ASCII, _ESC_KANA) if data.startswith(s, i)), None
-            )
+            seq = next((s for s in (*_ESC_KANJI, *_ESC_ASCII, _ESC_KANA) if data.startswith(s, i)), None)
             if seq is None:
                 out += b"?"
                 i += 1
@@ -253,8 +252,10 @@ def decode_bytes(
         defects.append(f"unknown charset {charset[:40]!r}")
     if data.isascii():
         # 7-bit data: only the stateful/7-bit encodings differ from ASCII.
-        if codec in _CUSTOM or codec.startswith(("iso2022", "utf_16", "utf_32")) or (
-            codec in _ASCII_SAFE or codec in ("utf-7", "utf_7")
+        if (
+            codec in _CUSTOM
+            or codec.startswith(("iso2022", "utf_16", "utf_32"))
+            or (codec in _ASCII_SAFE or codec in ("utf-7", "utf_7"))
         ):
             text = _try_decode(data, codec) if codec else None
             if text is not None:
@@ -278,7 +279,8 @@ def decode_bytes(
         if defects is not None:
             defects.append("invalid UTF-8 bytes replaced")
         return text
-    if detect:
+    if detect and len(data) >= 64:
+        # Shorter samples make charset-normalizer guess wildly (Arabic for "Grüße").
         guess = _detect(data)
         if guess:
             text = _try_decode(data, guess)
@@ -456,3 +458,30 @@ def parse_params(raw: str, defects: list[str] | None = None) -> tuple[str, dict[
             val = decode_header_bytes(val.encode("utf-8", "surrogateescape"))
         params[name] = val
     return main, params
+
+
+# --- double-encoded UTF-8 ("â€™" for "’", "ðŸ§¦" for "🧦") ----------------------------
+# A run of characters that cp1252 can encode, starting with a UTF-8 lead byte's
+# cp1252 face (Â-ô) and followed by continuation-byte faces. Only a run that is
+# *valid* UTF-8 once re-encoded is replaced, so real Latin text ("éè") stays.
+_CP1252_HIGH = (
+    "\u00a0-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122"
+)
+_MOJIBAKE_RUN = re.compile(f"[\u00c2-\u00f4][{_CP1252_HIGH}]+")
+
+
+def _unmojibake(m: re.Match[str]) -> str:
+    run = m.group(0)
+    try:
+        fixed = run.encode("cp1252").decode("utf-8")
+    except UnicodeError:
+        return run
+    return fixed
+
+
+def repair_double_utf8(text: str) -> str:
+    """Undo UTF-8 that was decoded as cp1252 and encoded again (a common mailer bug)."""
+    if not text or text.isascii():
+        return text
+    return _MOJIBAKE_RUN.sub(_unmojibake, text)

@@ -17,7 +17,27 @@ __all__ = ["html_to_text", "strip_tags"]
 MAX_HTML2TEXT_CHARS = 1_000_000
 
 _BLOCK_TAGS = frozenset(
-    ["p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "ul", "ol", "hr", "section", "article"]
+    [
+        "p",
+        "div",
+        "br",
+        "tr",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "table",
+        "ul",
+        "ol",
+        "hr",
+        "section",
+        "article",
+    ]
 )
 _SKIP_TAGS = frozenset(("script", "style", "head", "title", "template"))
 
@@ -52,7 +72,7 @@ class _Stripper(HTMLParser):
 # html2text adds Markdown escapes ("1\\." for "1."); real backslashes are parked
 # on a private-use code point meanwhile so that every backslash left in the
 # output is one html2text added and can be removed (mail-parser-97: backslashes are text).
-_BACKSLASH_PARK = "\U000F0A5C"
+_BACKSLASH_PARK = "\U000f0a5c"
 _MD_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 _MANY_BLANKS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 _TAG = re.compile(r"<[^>]{0,10000}>")

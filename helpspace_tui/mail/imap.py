@@ -70,9 +70,7 @@ class ImapSource:
         timeout: float = 30.0,
     ) -> None:
         if security not in SECURITY_MODES:
-            raise ValueError(
-                f"security must be one of {', '.join(SECURITY_MODES)}, not {security!r}"
-            )
+            raise ValueError(f"security must be one of {', '.join(SECURITY_MODES)}, not {security!r}")
         self.host = host
         self.port = port
         self.security = security
@@ -138,9 +136,7 @@ class ImapSource:
                 f"TLS certificate of {where} is not trusted: {e.verify_message or _text(e)}"
             ) from None
         except ssl.SSLError as e:
-            raise self._error(
-                f"TLS handshake with {where} failed ({e.reason or _text(e)}); {hint}"
-            ) from None
+            raise self._error(f"TLS handshake with {where} failed ({e.reason or _text(e)}); {hint}") from None
         except socket.gaierror as e:
             raise self._error(f"cannot resolve host {self.host!r}: {_text(e)}") from None
         except ConnectionRefusedError:
@@ -149,16 +145,13 @@ class ImapSource:
             ) from None
         except TimeoutError:
             raise self._error(
-                f"{where} did not answer within {self.timeout:g} s; "
-                f"check host, port and firewall, or {hint}"
+                f"{where} did not answer within {self.timeout:g} s; check host, port and firewall, or {hint}"
             ) from None
         except OSError as e:
             raise self._error(f"cannot connect to {where}: {_text(e)}") from None
         except IMAPClientError as e:
             # e.g. a BYE greeting, or garbage when TLS meets a plain port.
-            raise self._error(
-                f"IMAP error from {where} while logging in: {_text(e)}; {hint}"
-            ) from None
+            raise self._error(f"IMAP error from {where} while logging in: {_text(e)}; {hint}") from None
 
     def __exit__(self, *exc: object) -> None:
         self._close()

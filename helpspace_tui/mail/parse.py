@@ -38,6 +38,7 @@ from helpspace_tui.mail.decode import (
     decode_header_bytes,
     decode_rfc2047,
     parse_params,
+    repair_double_utf8,
 )
 from helpspace_tui.mail.html import html_to_text
 
@@ -171,7 +172,11 @@ def _header_text(value: str | None, charset: str | None, defects: list[str]) -> 
     if len(value) > MAX_HEADER_CHARS:
         defects.append("header value truncated")
         value = value[:MAX_HEADER_CHARS]
-    return sanitize_line(decode_rfc2047(_unraw(value, charset), defects))
+    text = decode_rfc2047(_unraw(value, charset), defects)
+    fixed = repair_double_utf8(text)
+    if fixed != text:
+        defects.append("double-encoded UTF-8 repaired")
+    return sanitize_line(fixed)
 
 
 _EW_RUN = re.compile(r"=\?[^?\s]{1,75}\?[bBqQ]\?.*?\?=(?:\s*=\?[^?\s]{1,75}\?[bBqQ]\?.*?\?=)*")
@@ -209,11 +214,15 @@ def _addresses(values: list[str], charset: str | None, defects: list[str]) -> li
         pairs = _getaddresses(parked)
         if not any(a for _, a in pairs) and "@" in parked:
             pairs = [("", a) for a in _EMAIL_ISH.findall(parked)]
+
+        def unpark(m: re.Match[str], words: list[str] = words) -> str:
+            return decode_rfc2047(words[int(m.group(1))], defects)
+
         for name, addr in pairs:
             if words:
-                name = _EW_TOKEN.sub(lambda m: decode_rfc2047(words[int(m.group(1))], defects), name)
-                addr = _EW_TOKEN.sub(lambda m: decode_rfc2047(words[int(m.group(1))], defects), addr)
-            name = sanitize_line(name).strip("\"' ")
+                name = _EW_TOKEN.sub(unpark, name)
+                addr = _EW_TOKEN.sub(unpark, addr)
+            name = sanitize_line(repair_double_utf8(name)).strip("\"' ")
             addr = sanitize_line(addr).replace(" ", "").strip("<>").lower()
             if not name and not addr:
                 continue
@@ -331,7 +340,7 @@ def _payload(part: Message, defects: list[str]) -> bytes:
 def _guess_ext(ctype: str) -> str:
     if ctype == "message/rfc822":
         return ".eml"
-    if ctype.startswith("text/") and ctype not in ("text/html", "text/calendar"):
+    if ctype in _REPORT_TYPES or (ctype.startswith("text/") and ctype not in ("text/html", "text/calendar")):
         return ".txt"
     return mimetypes.guess_extension(ctype, strict=False) or ".bin"
 
@@ -358,15 +367,32 @@ def _add_attachment(
     )
 
 
+def _tnef_name(att: object, codepage: str) -> str:
+    """tnefparse decodes names as strict UTF-8 and raises on cp1252 ones; do it gently."""
+    for getter in ("long_filename", "name"):
+        try:
+            value = getattr(att, getter)
+            value = value() if callable(value) else value
+        except Exception:  # noqa: BLE001 - try the next source of a name
+            continue
+        if isinstance(value, bytes):
+            value = decode_bytes(value.rstrip(b"\0"), codepage)
+        if isinstance(value, str) and value.strip("\0 "):
+            return value.strip("\0 ")
+    raw = getattr(att, "_name", b"")
+    return decode_bytes(raw.rstrip(b"\0"), codepage) if isinstance(raw, bytes) else ""
+
+
 def _tnef(body: _Body, data: bytes, filename: str | None) -> None:
     try:
         from tnefparse import TNEF
 
         t = TNEF(data, do_checksum=False)
-        files = [(a.long_filename() or a.name or "", bytes(a.data or b"")) for a in t.attachments]
+        codepage = getattr(t, "codepage", None) or "cp1252"
+        files = [(_tnef_name(a, codepage), bytes(a.data or b"")) for a in t.attachments]
         text = ""
         if t.body:
-            text = t.body if isinstance(t.body, str) else decode_bytes(t.body, "cp1252")
+            text = t.body if isinstance(t.body, str) else decode_bytes(t.body, codepage)
         elif t.htmlbody:
             html = t.htmlbody if isinstance(t.htmlbody, str) else decode_bytes(t.htmlbody, None)
             text = html_to_text(html)
@@ -440,7 +466,8 @@ def _walk(
     body.defects.extend(ct_defects)
     disp_raw = raw_header(part, "Content-Disposition")
     disp, dparams = parse_params(disp_raw, body.defects) if disp_raw else ("", {})
-    filename = dparams.get("filename") or cparams.get("name") or None
+    # KMail sends name=" " on body parts: a blank name is no name.
+    filename = (dparams.get("filename") or "").strip() or (cparams.get("name") or "").strip() or None
     if force_body and ctype in _TEXT_BODY_TYPES:
         filename, disp = None, ""  # a report's human-readable part, even if it has a name
     multipart = part.is_multipart()
@@ -478,6 +505,12 @@ def _walk(
 
     data = _payload(part, body.defects)
     charset = cparams.get("charset")
+    if ctype.startswith("multipart/"):
+        # A multipart without a usable boundary: its text is still the mail.
+        body.defects.append(f"{ctype} without boundary read as text")
+        if data.strip():
+            body.pieces.append(("plain", decode_bytes(data, charset, body.defects)))
+        return
     if ctype in _TEXT_BODY_TYPES and disp != "attachment" and not filename and not force_attachment:
         if ctype == "text/html":
             if not charset:

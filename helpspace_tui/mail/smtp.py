@@ -47,9 +47,7 @@ class SmtpSender:
         timeout: float = 30.0,
     ) -> None:
         if security not in SECURITY_MODES:
-            raise ValueError(
-                f"security must be one of {', '.join(SECURITY_MODES)}, not {security!r}"
-            )
+            raise ValueError(f"security must be one of {', '.join(SECURITY_MODES)}, not {security!r}")
         self.host = host
         self.port = port
         self.security = security
@@ -96,8 +94,7 @@ class SmtpSender:
             raise self._refused(e.recipients, accepted=False) from None
         except smtplib.SMTPAuthenticationError as e:
             raise self._fail(
-                f"login as {self.username!r} on {where} failed: "
-                f"{_reply(e.smtp_code, e.smtp_error)}",
+                f"login as {self.username!r} on {where} failed: {_reply(e.smtp_code, e.smtp_error)}",
                 _is_permanent(e.smtp_code),
                 e.smtp_code,
             ) from None
@@ -142,13 +139,9 @@ class SmtpSender:
                 permanent=False,
             ) from None
         except TimeoutError:
-            raise self._fail(
-                f"{where} did not answer within {self.timeout:g} s", permanent=False
-            ) from None
+            raise self._fail(f"{where} did not answer within {self.timeout:g} s", permanent=False) from None
         except OSError as e:
-            raise self._fail(
-                f"cannot send via {where}: {e.strerror or e}", permanent=False
-            ) from None
+            raise self._fail(f"cannot send via {where}: {e.strerror or e}", permanent=False) from None
         except UnicodeEncodeError:
             raise self._fail(
                 f"{where} cannot take non-ASCII addresses (no SMTPUTF8)", permanent=True

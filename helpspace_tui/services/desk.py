@@ -17,7 +17,7 @@ from helpspace_tui.services.sync import Source, SyncReport, sync_once
 from helpspace_tui.services.synclock import SyncLock
 from helpspace_tui.store import Store
 
-DEMO_SENDER = "Demo Support <support@demo.helpspace.invalid>"
+DEMO_SENDER = "Acme Cloud Support <support@acme-cloud.example>"
 
 
 @dataclass

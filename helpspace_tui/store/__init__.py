@@ -6,6 +6,7 @@ from pathlib import Path
 
 from helpspace_tui.store.agents import Agents, Settings
 from helpspace_tui.store.db import Database, StoreError
+from helpspace_tui.store.drafts import Drafts
 from helpspace_tui.store.mailbox import Mailbox
 from helpspace_tui.store.messages import Messages, NewMessage
 from helpspace_tui.store.outbox import Outbox
@@ -26,6 +27,7 @@ class Store:
         self.outbox = Outbox(self.db)
         self.agents = Agents(self.db)
         self.settings = Settings(self.db)
+        self.drafts = Drafts(self.db)
 
     def write(self):  # noqa: ANN201 - a context manager from Database
         return self.db.write()

@@ -156,8 +156,11 @@ class Tickets:
             )
         }
         rows = self.db.all(
-            "SELECT j.value FROM messages m, json_each(m.to_json) j WHERE m.ticket_id = ?"
-            " UNION SELECT j.value FROM messages m, json_each(m.cc_json) j WHERE m.ticket_id = ?"
+            # to_json/cc_json hold [name, addr] pairs: take the address
+            "SELECT json_extract(j.value, '$[1]') FROM messages m, json_each(m.to_json) j"
+            " WHERE m.ticket_id = ?"
+            " UNION SELECT json_extract(j.value, '$[1]') FROM messages m, json_each(m.cc_json) j"
+            " WHERE m.ticket_id = ?"
             " UNION SELECT from_addr FROM messages WHERE ticket_id = ? AND kind = 'customer'",
             (ticket_id, ticket_id, ticket_id),
         )

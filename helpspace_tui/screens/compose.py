@@ -1,0 +1,83 @@
+"""Writing a reply or a note (R1, R5). The text is saved as a draft while typing (R6)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Static, TextArea
+
+from helpspace_tui import render
+
+
+class ComposeScreen(Screen[str | None]):
+    """Returns the text to send, or None when closed (the draft stays)."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "send", "Send", id="compose.send", priority=True),
+        Binding("escape", "close", "Close, keep draft", id="compose.close", priority=True),
+        Binding("ctrl+l", "discard", "Discard draft", id="compose.discard"),
+    ]
+    DEFAULT_CSS = """
+    ComposeScreen #compose-head { padding: 0 1; background: $panel; height: auto; }
+    ComposeScreen TextArea { height: 1fr; }
+    ComposeScreen.-note TextArea { border: tall $warning; }
+    """
+
+    def __init__(self, kind: str, heading: list[str], initial: str,
+                 save_draft: Callable[[str], None]) -> None:
+        super().__init__(classes=f"-{kind}")
+        self.kind = kind
+        self.heading = heading
+        self.initial = initial
+        self._save_draft = save_draft
+        self._save_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        head = Text(end="")
+        for n, h in enumerate(self.heading):
+            if n:
+                head.append("\n")
+            head.append_text(render.line(h, "bold" if n == 0 else ""))
+        yield Static(head, id="compose-head")
+        area = TextArea(self.initial, id="body", soft_wrap=True, show_line_numbers=False,
+                        tab_behavior="indent")
+        yield area
+        yield Footer()
+
+    def on_mount(self) -> None:
+        area = self.query_one(TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+
+    @property
+    def text(self) -> str:
+        return self.query_one(TextArea).text
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        # save shortly after typing stops: a crash or a closed terminal loses nothing
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        self._save_timer = self.set_timer(0.5, self._flush_draft)
+
+    def _flush_draft(self) -> None:
+        self._save_draft(self.text)
+
+    def action_send(self) -> None:
+        if not self.text.strip():
+            self.notify("Nothing to send: the text is empty.", severity="warning", markup=False)
+            return
+        self._flush_draft()
+        self.dismiss(self.text)
+
+    def action_close(self) -> None:
+        self._flush_draft()
+        self.dismiss(None)
+
+    def action_discard(self) -> None:
+        self._save_draft("")
+        self.dismiss(None)

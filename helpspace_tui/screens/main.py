@@ -1,0 +1,292 @@
+"""The main screen: inboxes | ticket list | conversation | customer. Every action works
+on the highlighted ticket without opening it (SPEC V12)."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from helpspace_tui import render
+from helpspace_tui.domain.inboxes import InboxRef
+from helpspace_tui.domain.models import Status, Ticket
+from helpspace_tui.screens.compose import ComposeScreen
+from helpspace_tui.screens.dialogs import PickScreen, TagScreen
+from helpspace_tui.services import actions
+from helpspace_tui.services.delivery import deliver_outbox
+from helpspace_tui.services.desk import Desk
+from helpspace_tui.services.drafts import discard_draft, load_draft, save_draft
+from helpspace_tui.services.errors import ActionError
+from helpspace_tui.services.inboxes import inbox_counts
+from helpspace_tui.store import StoreError
+from helpspace_tui.widgets.conversation import Conversation
+from helpspace_tui.widgets.customer_card import CustomerCard
+from helpspace_tui.widgets.inbox_list import InboxList
+from helpspace_tui.widgets.ticket_table import TicketTable
+
+NARROW = 120  # below this many columns the conversation replaces the list when opened
+
+STATUS_CHOICES = [
+    (Status.OPEN.value, "Open"),
+    (Status.ESCALATED.value, "Escalated"),
+    (Status.WAITING.value, "Waiting"),
+    (Status.CLOSED.value, "Closed"),
+    (Status.SPAM.value, "Spam"),
+]
+
+
+class MainScreen(Screen[None]):
+    BINDINGS = [
+        Binding("r", "reply", "Reply", id="main.reply"),
+        Binding("n", "note", "Note", id="main.note"),
+        Binding("t", "tags", "Tags", id="main.tags"),
+        Binding("a", "assign", "Assign", id="main.assign"),
+        Binding("s", "status", "Status", id="main.status"),
+        Binding("escape", "back", "Back", show=False, id="main.back"),
+        Binding("i", "focus_inboxes", "Inboxes", show=False, id="main.inboxes"),
+        Binding("l", "focus_list", "List", show=False, id="main.list"),
+        Binding("c", "focus_conversation", "Conversation", show=False, id="main.conversation"),
+    ]
+
+    DEFAULT_CSS = """
+    MainScreen #panes { height: 1fr; }
+    MainScreen #inboxes { width: 20; border: none; border-right: vkey $primary 50%; }
+    MainScreen #tickets { width: 1fr; min-width: 40; }
+    MainScreen #reading { width: 1.3fr; border-left: vkey $primary 50%; }
+    MainScreen #conversation { width: 1fr; }
+    MainScreen #customer { width: 26; border-left: vkey $primary 30%; }
+    MainScreen #status-line { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
+    MainScreen.-narrow #customer { display: none; }
+    MainScreen.-narrow #inboxes { width: 18; }
+    MainScreen.-narrow #reading { display: none; }
+    MainScreen.-narrow.-reading #reading { display: block; border-left: none; }
+    MainScreen.-narrow.-reading #tickets { display: none; }
+    MainScreen.-narrow.-reading #inboxes { display: none; }
+    """
+
+    def __init__(self, desk: Desk) -> None:
+        super().__init__()
+        self.desk = desk
+        self.inbox = InboxRef("unassigned")
+        self.tz = desk.config.tz()
+
+    # -- layout ------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        store, agent = self.desk.store, self.desk.agent
+        with Horizontal(id="panes"):
+            yield InboxList(id="inboxes")
+            yield TicketTable(
+                load=lambda offset, limit: store.tickets.list(self.inbox, agent.id,
+                                                              offset=offset, limit=limit),
+                count=lambda: store.tickets.count(self.inbox, agent.id),
+                id="tickets",
+            )
+            with Horizontal(id="reading"):
+                yield Conversation(id="conversation")
+                with Vertical(id="customer"):
+                    yield CustomerCard()
+        yield Static("", id="status-line")
+        yield Footer()
+
+    @property
+    def table(self) -> TicketTable:
+        return self.query_one(TicketTable)
+
+    @property
+    def current(self) -> Ticket | None:
+        return self.table.current
+
+    def on_mount(self) -> None:
+        self.refresh_data()
+        self.table.focus()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < NARROW, "-narrow")
+
+    # -- data ----------------------------------------------------------------------------
+    def refresh_data(self, keep_ticket: int | None = None) -> None:
+        """Counts, list and open conversation from the store (after our change or
+        another agent's)."""
+        keep = keep_ticket if keep_ticket is not None else (
+            self.current.id if self.current else None)
+        self.query_one(InboxList).show_counts(inbox_counts(self.desk.store, self.desk.agent))
+        self.table.empty_text = f"No tickets in {self.inbox.title}."
+        self.table.reload(keep, lambda tid: self.desk.store.tickets.position(
+            self.inbox, self.desk.agent.id, tid))
+        self.show_ticket(self.current, keep_scroll=True)
+
+    def show_ticket(self, ticket: Ticket | None, *, keep_scroll: bool = False) -> None:
+        store = self.desk.store
+        if ticket is not None:
+            ticket = store.tickets.get(ticket.id) or ticket
+            messages = store.messages.for_ticket(ticket.id)
+            history = store.tickets.history(ticket.id)
+            others = store.tickets.for_customer(ticket.customer.addr)
+        else:
+            messages, history, others = [], [], []
+        self.query_one(Conversation).show(ticket, messages, history, self.tz,
+                                          keep_scroll=keep_scroll)
+        self.query_one(CustomerCard).show(ticket, others)
+
+    def set_status_line(self, text: str) -> None:
+        self.query_one("#status-line", Static).update(render.line(text))
+
+    # -- events --------------------------------------------------------------------------
+    def on_inbox_list_chosen(self, event: InboxList.Chosen) -> None:
+        if event.inbox == self.inbox:
+            return
+        self.inbox = event.inbox
+        self.table.cursor = 0
+        self.refresh_data()
+
+    def on_ticket_table_highlighted(self, event: TicketTable.Highlighted) -> None:
+        conv = self.query_one(Conversation)
+        if event.ticket is None or event.ticket.id != conv.ticket_id:
+            self.show_ticket(event.ticket)
+
+    def on_ticket_table_opened(self, event: TicketTable.Opened) -> None:
+        self.add_class("-reading")
+        self.query_one(Conversation).focus()
+
+    def action_back(self) -> None:
+        if self.has_class("-reading") or self.focused is self.query_one(Conversation):
+            self.remove_class("-reading")
+            self.table.focus()
+
+    def action_focus_inboxes(self) -> None:
+        self.remove_class("-reading")
+        self.query_one(InboxList).focus()
+
+    def action_focus_list(self) -> None:
+        self.remove_class("-reading")
+        self.table.focus()
+
+    def action_focus_conversation(self) -> None:
+        self.add_class("-reading")
+        self.query_one(Conversation).focus()
+
+    # -- actions on the highlighted ticket (V12) -------------------------------------------
+    def _ticket_or_warn(self) -> Ticket | None:
+        t = self.current
+        if t is None:
+            self.notify("No ticket selected.", severity="warning", markup=False)
+        return t
+
+    def _apply(self, what: str, fn, *args, **kwargs) -> bool:  # noqa: ANN001, ANN002, ANN003
+        try:
+            t = fn(self.desk.store, self.desk.agent, *args, **kwargs)
+        except (ActionError, StoreError) as e:
+            self.notify(str(e), title=f"{what} failed", severity="error", markup=False)
+            return False
+        self.refresh_data(keep_ticket=t.id)
+        return True
+
+    def action_reply(self) -> None:
+        self._write("reply")
+
+    def action_note(self) -> None:
+        self._write("note")
+
+    def _write(self, kind: str) -> None:
+        t = self._ticket_or_warn()
+        if t is None:
+            return
+        if kind == "reply" and not self.desk.can_send():
+            self.notify("Replies need an [smtp] section in the config.", severity="error",
+                        markup=False)
+            return
+        store, agent = self.desk.store, self.desk.agent
+        if kind == "reply":
+            heading = [f"Reply to #{t.id}: {t.subject}", f"To: {t.customer}",
+                       f"From: {self.desk.sender_address}"]
+        else:
+            heading = [f"Internal note on #{t.id}: {t.subject}",
+                       "Only agents see notes; they are never mailed."]
+
+        def keep(text: str) -> None:
+            try:
+                save_draft(store, agent, t.id, kind, text)
+            except StoreError as e:
+                self.notify(f"draft not saved: {e}", severity="error", markup=False)
+
+        def done(text: str | None) -> None:
+            if text is None:
+                return
+            if kind == "reply":
+                ok = self._apply("Reply", actions.reply, t.id, text,
+                                 sender=self.desk.sender_address)
+                if ok:
+                    self.deliver()
+            else:
+                ok = self._apply("Note", actions.note, t.id, text)
+            if ok:  # R6: a reply that could not be saved keeps its draft
+                discard_draft(store, agent, t.id, kind)
+
+        self.app.push_screen(ComposeScreen(kind, heading, load_draft(store, agent, t.id, kind), keep),
+                             done)
+
+    def action_tags(self) -> None:
+        t = self._ticket_or_warn()
+        if t is None:
+            return
+
+        def done(words: list[str] | None) -> None:
+            if not words:
+                return
+            add = [w for w in words if not w.startswith("-")]
+            remove = [w[1:] for w in words if w.startswith("-") and len(w) > 1]
+            self._apply("Tags", actions.tag, t.id, add, remove)
+
+        self.app.push_screen(TagScreen(t.id, t.tags, self.desk.store.tickets.all_tags()), done)
+
+    def action_assign(self) -> None:
+        t = self._ticket_or_warn()
+        if t is None:
+            return
+        me = self.desk.agent.name
+        choices = [(a.name, a.name + (" (me)" if a.name == me else ""))
+                   for a in self.desk.store.agents.list()]
+        choices.append(("\x00none", "nobody (unassign)"))
+
+        def done(value: str | None) -> None:
+            if value is None:
+                return
+            self._apply("Assign", actions.assign, t.id, None if value == "\x00none" else value)
+
+        self.app.push_screen(PickScreen(f"Assign #{t.id} to", choices, t.assignee), done)
+
+    def action_status(self) -> None:
+        t = self._ticket_or_warn()
+        if t is None:
+            return
+
+        def done(value: str | None) -> None:
+            if value is not None:
+                self._apply("Status", actions.set_status, t.id, Status(value))
+
+        self.app.push_screen(PickScreen(f"Status of #{t.id}", STATUS_CHOICES, t.status.value), done)
+
+    # -- sending -------------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="deliver", exit_on_error=False)
+    def deliver(self) -> None:
+        """Send queued replies now, off the UI thread (SMTP can be slow or down)."""
+        make_sender = self.desk.make_sender()
+        if make_sender is None:
+            return
+        desk = self.desk.reopen()
+        try:
+            report = deliver_outbox(desk.store, make_sender)
+        finally:
+            desk.store.close()
+        self.app.call_from_thread(self._delivered, report.sent, report.failed)
+
+    def _delivered(self, sent: list[int], failed: list[tuple[int, str]]) -> None:
+        for ticket_id, error in failed:
+            self.notify(f"Reply to #{ticket_id} not sent yet: {error}. It stays queued and is "
+                        "retried.", severity="error", timeout=10, markup=False)
+        if sent:
+            self.notify(f"Sent {len(sent)} repl{'y' if len(sent) == 1 else 'ies'}.", markup=False)
+        self.refresh_data()

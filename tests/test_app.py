@@ -1,0 +1,316 @@
+"""Pilot flows: press the keys an agent presses, then check the store and the screen."""
+
+from __future__ import annotations
+
+import email.utils
+import html
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, OptionList, TextArea
+
+from helpspace_tui.app import HelpspaceApp
+from helpspace_tui.config import Config
+from helpspace_tui.domain.models import MessageKind, Status
+from helpspace_tui.screens.compose import ComposeScreen
+from helpspace_tui.screens.dialogs import ConfirmScreen, PickScreen, TagScreen
+from helpspace_tui.screens.help import HelpScreen
+from helpspace_tui.screens.main import MainScreen
+from helpspace_tui.services import actions
+from helpspace_tui.services.desk import Desk
+from helpspace_tui.services.ingest import ingest_raw
+from helpspace_tui.widgets.conversation import Conversation
+from helpspace_tui.widgets.inbox_list import InboxList
+from helpspace_tui.widgets.ticket_table import TicketTable
+
+BASE = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+def mail(n: int, subject: str, sender: str, body: str = "Hello.\n", when: datetime | None = None,
+         headers: str = "") -> bytes:
+    date = email.utils.format_datetime(when or BASE + timedelta(hours=n))
+    return (
+        f"From: {sender}\r\nTo: support@acme.test\r\nSubject: {subject}\r\nDate: {date}\r\n"
+        f"Message-ID: <app-{n}@cust.test>\r\n{headers}MIME-Version: 1.0\r\n"
+        f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}"
+    ).encode()
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Desk:
+    config = Config(path=tmp_path / "config.toml")
+    d = Desk.open(config, store_path=tmp_path / "store.db", outbox_dir=tmp_path / "outbox")
+    with d.store.write():
+        ingest_raw(d.store, mail(1, "Cannot log in", "Ann <ann@cust.test>", "My password fails.\n"))
+        ingest_raw(d.store, mail(2, "Invoice 2026-11", "Bob <bob@cust.test>"))
+        ingest_raw(d.store, mail(3, "Re: [URGENT] [bold]pay[/bold] now", "Eve <eve@cust.test>",
+                                 "Click \x1b]52;c;ZXZpbA==\x07 here [link=x]\n"))
+    return d
+
+
+def app_for(desk: Desk) -> HelpspaceApp:
+    return HelpspaceApp(desk)
+
+
+def table(app: HelpspaceApp) -> TicketTable:
+    return app.screen.query_one(TicketTable)
+
+
+def _export(app: HelpspaceApp) -> str:
+    """The screen's text: the <text> runs of Textual's SVG screenshot, unescaped."""
+    svg = app.export_screenshot()
+    return html.unescape("".join(re.findall(r"<text[^>]*>(.*?)</text>", svg))).replace("\xa0", " ")
+
+
+async def test_v1_v10_inboxes_with_counts_and_s7_list(desk: Desk) -> None:
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        inboxes = app.screen.query_one(InboxList)
+        labels = [str(inboxes.get_option_at_index(i).prompt) for i in range(inboxes.option_count)]
+        assert labels[0].startswith("Unassigned") and labels[0].rstrip().endswith("3")
+        assert labels[1].strip() == "Mine"  # V10: no number when zero
+        t = table(app)
+        assert t.total == 3
+        # S7 within a group: most recent customer activity first
+        assert [t.row(i).subject for i in range(3)][0].startswith("Re: [URGENT]")
+
+
+async def test_list_keys_j_k_g_G_move_and_show_the_conversation(desk: Desk) -> None:
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        t = table(app)
+        assert t.cursor == 0
+        await pilot.press("j")
+        assert t.cursor == 1
+        await pilot.press("G")
+        assert t.cursor == 2
+        await pilot.press("k")
+        assert t.cursor == 1
+        await pilot.press("g")
+        assert t.cursor == 0
+        await pilot.press("down", "down")
+        await pilot.pause()
+        conv = app.screen.query_one(Conversation)
+        assert conv.ticket_id == t.row(2).id
+        assert "Cannot log in" in _export(app)
+
+
+async def test_tab_moves_between_panes_and_enter_opens(desk: Desk) -> None:
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.focused, TicketTable)
+        await pilot.press("tab")
+        assert isinstance(app.focused, Conversation)
+        await pilot.press("shift+tab", "shift+tab")
+        assert isinstance(app.focused, InboxList)
+        await pilot.press("tab", "enter")
+        assert isinstance(app.focused, Conversation)
+        await pilot.press("escape")
+        assert isinstance(app.focused, TicketTable)
+
+
+async def test_m7_hostile_text_is_shown_literally_and_without_escapes(desk: Desk) -> None:
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        shot = _export(app)
+        assert "[URGENT] [bold]pay[/bold] now" in shot
+        assert "[link=x]" in shot
+        assert "\x1b]52" not in shot and "ZXZpbA==\x07" not in shot
+
+
+async def test_s3_r_reply_by_keys_sends_and_makes_waiting(desk: Desk, tmp_path: Path) -> None:
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        first = table(app).current
+        assert first is not None
+        await pilot.press("r")
+        assert isinstance(app.screen, ComposeScreen)
+        # keys never act while the agent types: r, t, q, s go into the text
+        await pilot.press(*"rtqs ok")
+        assert app.screen.query_one(TextArea).text == "rtqs ok"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        t = desk.store.tickets.get(first.id)
+        assert t is not None and t.status is Status.WAITING and t.assignee == desk.agent.name
+        msgs = desk.store.messages.for_ticket(first.id)
+        assert msgs[-1].kind is MessageKind.AGENT and msgs[-1].text == "rtqs ok"
+        assert msgs[-1].delivery == "sent"
+        assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
+        # the list and the counts changed at once: the ticket left Unassigned
+        assert table(app).total == 2
+
+
+async def test_r6_closing_the_composer_keeps_a_draft(desk: Desk) -> None:
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        tid = table(app).current.id
+        await pilot.press("r", *"half written")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert desk.store.drafts.get(desk.agent.id, tid, "reply") == "half written"
+        await pilot.press("r")
+        assert app.screen.query_one(TextArea).text == "half written"
+
+
+async def test_r5_n_note_is_internal(desk: Desk, tmp_path: Path) -> None:
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        tid = table(app).current.id
+        await pilot.press("n", *"only for us")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        msgs = desk.store.messages.for_ticket(tid)
+        assert msgs[-1].kind is MessageKind.NOTE and msgs[-1].text == "only for us"
+        assert desk.store.tickets.get(tid).status is Status.OPEN
+        assert not list((tmp_path / "outbox").glob("*.eml"))
+        assert "internal note" in _export(app)
+
+
+async def test_t1_t_tags_with_completion(desk: Desk) -> None:
+    with desk.store.write():
+        desk.store.tickets.add_tag(2, "billing")
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        tid = table(app).current.id
+        await pilot.press("t")
+        assert isinstance(app.screen, TagScreen)
+        await pilot.press(*"urgent bil")
+        await pilot.pause()
+        await pilot.press("right")  # accept the suggestion: billing
+        assert app.screen.query_one(Input).value == "urgent billing"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert desk.store.tickets.get(tid).tags == ["billing", "urgent"]
+        await pilot.press("t", *"-urgent", "enter")
+        await pilot.pause()
+        assert desk.store.tickets.get(tid).tags == ["billing"]
+        assert "#billing" in _export(app)
+
+
+async def test_a1_a_assign_with_picker(desk: Desk) -> None:
+    with desk.store.write():
+        desk.store.agents.add("maria", BASE)
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        tid = table(app).current.id
+        await pilot.press("a")
+        assert isinstance(app.screen, PickScreen)
+        await pilot.press(*"mar", "enter")
+        await pilot.pause()
+        assert desk.store.tickets.get(tid).assignee == "maria"
+        assert table(app).total == 2  # it left Unassigned
+        counts = app.screen.query_one(InboxList)
+        assert str(counts.get_option_at_index(2).prompt).rstrip().endswith("1")  # Assigned: 1
+
+
+async def test_s2_s_status_with_picker(desk: Desk) -> None:
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        await pilot.press("j")
+        tid = table(app).current.id
+        await pilot.press("s", *"esc", "enter")
+        await pilot.pause()
+        assert desk.store.tickets.get(tid).status is Status.ESCALATED
+        assert table(app).current.id == tid  # the cursor follows the ticket
+        assert table(app).cursor == 0  # S7: escalated first
+
+
+async def test_question_mark_shows_every_key(desk: Desk) -> None:
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        shot = _export(app)
+        for words in ("Reply", "Tags", "Assign", "Status", "ctrl+p"):
+            assert words in shot
+        await pilot.press("end")
+        await pilot.pause()
+        assert "ctrl+s" in _export(app) and "Send" in _export(app)
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_ctrl_p_palette_offers_the_actions(desk: Desk) -> None:
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"assign")
+        await pilot.pause(0.5)
+        assert "Assign to an agent" in _export(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PickScreen)
+
+
+async def test_q_quits_and_asks_when_a_reply_is_unsent(desk: Desk) -> None:
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        actions.reply(desk.store, desk.agent, 1, "queued, not sent", sender="s@acme.test")
+        await pilot.press("q")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert isinstance(app.screen, MainScreen)
+        await pilot.press("q", "y")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_g1_changes_by_another_process_show_without_restart(desk: Desk) -> None:
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        other = desk.reopen()  # another agent's connection
+        with other.store.write():
+            ingest_raw(other.store, mail(9, "Brand new question", "zed@cust.test"))
+        await pilot.pause(1.5)
+        assert table(app).total == 4
+        assert "Brand new question" in _export(app)
+        other.store.close()
+
+
+async def test_narrow_80x24_opens_the_conversation_in_place(desk: Desk) -> None:
+    app = app_for(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.screen.has_class("-narrow")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.has_class("-reading")
+        shot = _export(app)
+        assert "here [link=x]" in shot  # the conversation of the first ticket
+        assert "Invoice 2026-11" not in shot  # the list made room for it
+        await pilot.press("escape")
+        assert not app.screen.has_class("-reading")
+
+
+async def test_inbox_switch_shows_that_inbox(desk: Desk) -> None:
+    actions.set_status(desk.store, desk.agent, 2, Status.CLOSED)
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        await pilot.press("i")
+        assert isinstance(app.focused, InboxList)
+        await pilot.press("j", "j", "j", "j", "j")  # Closed
+        await pilot.pause()
+        assert table(app).total == 1
+        assert table(app).current.id == 2
+        assert isinstance(app.screen.query_one(InboxList), OptionList)

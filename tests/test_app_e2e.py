@@ -1,0 +1,91 @@
+"""The app end to end against a real Dovecot and a real SMTP server (issue 3): mails
+appended → the app syncs and shows them → reply by keys → the SMTP server receives it →
+the customer's answer appears in the same ticket, status restored (SPEC S3)."""
+
+from __future__ import annotations
+
+import email
+from email import policy
+from pathlib import Path
+
+from helpspace_tui.app import HelpspaceApp
+from helpspace_tui.config import load_config
+from helpspace_tui.domain.models import MessageKind, Status
+from helpspace_tui.services.desk import Desk
+from helpspace_tui.widgets.ticket_table import TicketTable
+
+try:
+    from tests.servers import Mailbox, SmtpServer, make_mail
+    from tests.test_cli_e2e import write_config
+except ImportError:
+    from servers import Mailbox, SmtpServer, make_mail
+    from test_cli_e2e import write_config
+
+
+async def wait_until(pilot, condition, seconds: float = 10.0) -> None:  # noqa: ANN001
+    for _ in range(int(seconds / 0.1)):
+        if condition():
+            return
+        await pilot.pause(0.1)
+    raise AssertionError("condition not met in time")
+
+
+async def test_s3_app_syncs_replies_by_keys_and_threads_the_answer(
+    tmp_path: Path, mailbox: Mailbox, smtp_server: SmtpServer
+) -> None:
+    config = load_config(write_config(tmp_path, mailbox, smtp_server,
+                                      extra="[agent]\ntimezone = \"UTC\"\n"), must_exist=True)
+    mailbox.append(make_mail(1, subject="Server down", sender="Ann <ann@cust.test>",
+                             body="Our server is down since 9:00.\n"))
+    desk = Desk.open(config)
+    app = HelpspaceApp(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        table = app.screen.query_one(TicketTable)
+        await wait_until(pilot, lambda: table.total == 1)  # it synced by itself
+        assert app.syncing_here
+        ticket = table.current
+        assert ticket is not None and ticket.subject == "Server down"
+
+        await pilot.press("r", *"Restarted it for you.", "ctrl+s")
+        received = smtp_server.wait_for(1, timeout=10)
+        sent = email.message_from_bytes(received[0].raw, policy=policy.default)
+        assert sent["Subject"] == f"Re: Server down [#{ticket.id}]"
+        assert received[0].rcpt_tos == ["ann@cust.test"]
+        assert desk.store.tickets.get(ticket.id).status is Status.WAITING
+
+        mailbox.append(make_mail(2, subject=sent["Subject"], sender="ann@cust.test",
+                                 body="Works again, thanks!\n",
+                                 extra_headers={"In-Reply-To": sent["Message-ID"]}))
+        await pilot.press("ctrl+r")  # sync now
+        await wait_until(pilot, lambda: desk.store.tickets.get(ticket.id).message_count == 3)
+        t = desk.store.tickets.get(ticket.id)
+        assert t.status is Status.OPEN  # S3: back to what it was
+        kinds = [m.kind for m in desk.store.messages.for_ticket(ticket.id)]
+        assert kinds == [MessageKind.CUSTOMER, MessageKind.AGENT, MessageKind.CUSTOMER]
+        # A2: the reply assigned it to me, so it now lives in Mine
+        await pilot.press("i", "j")
+        await wait_until(pilot, lambda: table.current is not None and table.current.id == ticket.id)
+        await pilot.pause(0.3)
+        svg = app.export_screenshot()
+        assert "Works" in svg and "again," in svg
+    desk.close()
+
+
+async def test_app_only_watches_when_a_sync_service_holds_the_lock(
+    tmp_path: Path, mailbox: Mailbox, smtp_server: SmtpServer
+) -> None:
+    config = load_config(write_config(tmp_path, mailbox, smtp_server), must_exist=True)
+    service = Desk.open(config)
+    assert service.lock.acquire()  # the sync service of a shared server
+    desk = Desk.open(config)
+    app = HelpspaceApp(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        assert not app.syncing_here
+        mailbox.append(make_mail(1, subject="Seen via the service", sender="bo@cust.test"))
+        service.sync()
+        table = app.screen.query_one(TicketTable)
+        await wait_until(pilot, lambda: table.total == 1)
+        assert "sync service" in app.export_screenshot().replace("&#160;", " ")
+    desk.close()
+    service.close()
