@@ -17,15 +17,20 @@ import csv
 import email
 import re
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from email import policy
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from helpspace_tui.domain.inboxes import InboxRef  # noqa: E402
 from helpspace_tui.mail.parse import ParsedMail, parse_mail  # noqa: E402
+from helpspace_tui.services.ingest import ingest_raw  # noqa: E402
+from helpspace_tui.store import Store  # noqa: E402
 
 DEFAULT_FOLDER = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 MAIL_SUFFIXES = {".eml", ".box", ".mbox", ".msg", ""}
@@ -41,6 +46,127 @@ UNDECODED = re.compile(r"=\?[^?\s]+\?[bBqQ]\?")
 # parsed mail of the run and returns problem lines to print.
 ThreadCheck = Callable[[list[tuple[Path, ParsedMail]]], list[str]]
 THREAD_CHECKS: list[ThreadCheck] = []
+
+
+@dataclass(frozen=True)
+class ThreadExpectation:
+    """threads/README.md as data: each ticket is the file-name prefixes (two digits) of its
+    mails in the order the ticket shows them; `automatic` names mails that must be kept
+    as closed tickets tagged bounce/auto-reply, never in Unassigned (M4)."""
+
+    tickets: tuple[tuple[str, ...], ...]
+    automatic: dict[str, str] = field(default_factory=dict)
+
+
+THREAD_EXPECTATIONS: dict[str, ThreadExpectation] = {
+    # 2 tickets; 01 (the real root) first in A, 02 (fake root) threaded by its References
+    "T05": ThreadExpectation((("01", "02", "04", "06", "08", "09"), ("03", "05", "07"))),
+    "T07": ThreadExpectation((("01", "02", "03"),)),
+    "T09": ThreadExpectation((("01", "02"),)),
+    # other systems' [Ticket#N] tags: each mail its own ticket; 03 a bounce (M4)
+    "T10": ThreadExpectation((("01",), ("02",), ("03",)), automatic={"03": "bounce"}),
+}
+
+
+def _fresh_store(tmp: str, name: str) -> Store:
+    return Store(Path(tmp) / f"{name}.db")
+
+
+def ingest_files(store: Store, files: list[Path]) -> dict[int, Path]:
+    """Each file into the store in the given order, one write transaction per mail as the
+    sync does; returns raw mail id -> file for the mails that became messages."""
+    by_raw: dict[int, Path] = {}
+    for path in files:
+        with store.write():
+            before = store.db.scalar("SELECT max(id) FROM raw_mails") or 0
+            ingest_raw(store, path.read_bytes())
+            after = store.db.scalar("SELECT max(id) FROM raw_mails") or 0
+        if after != before:
+            by_raw[int(after)] = path  # type: ignore[arg-type]
+    return by_raw
+
+
+def check_thread_set(set_dir: Path, exp: ThreadExpectation) -> list[str]:
+    """Ingest one set into a fresh store; the differences from `exp` (empty: ok)."""
+    files = sorted(p for p in set_dir.iterdir() if p.is_file() and p.name[:2].isdigit())
+    with tempfile.TemporaryDirectory(prefix="corpus-threads-") as tmp:
+        store = _fresh_store(tmp, set_dir.name[:3])
+        try:
+            by_raw = ingest_files(store, files)
+            problems = [f"{set_dir.name[:3]} ingest failed: raw {rid}: {err}"
+                        for rid, err, _ in store.mailbox.failed()]
+            got: dict[int, list[str]] = {}
+            for row in store.db.all("SELECT ticket_id, raw_id FROM messages ORDER BY id"):
+                path = by_raw.get(row["raw_id"])
+                got.setdefault(row["ticket_id"], []).append(path.name[:2] if path else "?")
+            got_sets = sorted(tuple(v) for v in got.values())
+            want_sets = sorted(exp.tickets)
+            if got_sets != want_sets:
+                problems.append(
+                    f"{len(got)} tickets {_fmt(got_sets)}, expected {len(want_sets)} "
+                    f"{_fmt(want_sets)}"
+                )
+            ticket_of = {f: tid for tid, fs in got.items() for f in fs}
+            unassigned = {t.id for t in store.tickets.list(InboxRef("unassigned"), None)}
+            for prefix, tag in exp.automatic.items():
+                tid = ticket_of.get(prefix)
+                t = store.tickets.get(tid) if tid is not None else None
+                if t is None:
+                    problems.append(f"{prefix} has no ticket")
+                    continue
+                if tid in unassigned:
+                    problems.append(f"{prefix} is in Unassigned")
+                if tag not in t.tags or t.status.value != "closed":
+                    problems.append(f"{prefix} is {t.status.value} {t.tags}, expected closed "
+                                    f"with tag {tag}")
+            return problems
+        finally:
+            store.close()
+
+
+def _fmt(tickets: list[tuple[str, ...]]) -> str:
+    return " ".join("[" + ",".join(t) + "]" for t in tickets)
+
+
+def check_threads(folder: Path) -> tuple[int, int, list[str]]:
+    """(sets checked, sets wrong, lines to print) for <folder>/threads/."""
+    root = folder / "threads"
+    lines: list[str] = []
+    checked = wrong = 0
+    if not root.is_dir():
+        return 0, 0, lines
+    for set_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+        exp = THREAD_EXPECTATIONS.get(set_dir.name[:3])
+        if exp is None:
+            lines.append(f"{set_dir.name}: no expectation encoded, skipped")
+            continue
+        checked += 1
+        try:
+            problems = check_thread_set(set_dir, exp)
+        except Exception:  # noqa: BLE001 - reported as a mismatch with its traceback
+            problems = ["CRASH\n" + traceback.format_exc()]
+        if problems:
+            wrong += 1
+            lines.append(f"{set_dir.name[:3]}: " + "; ".join(problems))
+        else:
+            lines.append(f"{set_dir.name[:3]}: ok ({len(exp.tickets)} tickets)")
+    return checked, wrong, lines
+
+
+def ingest_all(files: list[Path]) -> tuple[int, list[str]]:
+    """Every mail into one fresh store: (tickets made, ingest failures as lines)."""
+    with tempfile.TemporaryDirectory(prefix="corpus-ingest-") as tmp:
+        store = _fresh_store(tmp, "all")
+        try:
+            by_raw = ingest_files(store, files)
+            failed = [
+                f"{by_raw[rid].name if rid in by_raw else rid}: {err}"
+                for rid, err, _ in store.mailbox.failed()
+            ]
+            tickets = int(store.db.scalar("SELECT count(*) FROM tickets") or 0)
+            return tickets, failed
+        finally:
+            store.close()
 
 
 def is_mail(path: Path) -> bool:
@@ -192,6 +318,12 @@ def main(argv: list[str] | None = None) -> int:
     for check in THREAD_CHECKS:
         for line in check(parsed_all):
             print(f"threads: {line}")
+    sets_checked, sets_wrong, thread_lines = check_threads(folder)
+    for line in thread_lines:
+        print(f"threads: {line}")
+    n_tickets, ingest_failed = ingest_all(files)
+    for line in ingest_failed:
+        print(f"ingest failed: {line}")
 
     with_expectations = sum(1 for p, _ in parsed_all if p.relative_to(folder).as_posix() in manifest)
     print(f"slowest: {slowest[1]} {slowest[0] * 1000:.1f} ms")
@@ -199,9 +331,11 @@ def main(argv: list[str] | None = None) -> int:
         f"corpus-check: {len(files)} mails, {crashes} crashes, {empty} empty bodies, "
         f"{undecoded} undecoded =? in subject/from, {fffd_mails} mails with U+FFFD "
         f"({fffd_total} chars), {att_diff} attachment-count differences vs MIME, "
-        f"{manifest_bad} manifest mismatches (of {with_expectations} with expectations)"
+        f"{manifest_bad} manifest mismatches (of {with_expectations} with expectations), "
+        f"ingest: {n_tickets} tickets, {len(ingest_failed)} failed, "
+        f"threads: {sets_checked - sets_wrong}/{sets_checked} sets ok"
     )
-    return 1 if crashes else 0
+    return 1 if crashes or sets_wrong else 0
 
 
 if __name__ == "__main__":

@@ -36,10 +36,12 @@ def ingest_raw(
     internaldate: datetime | None = None,
     location: Location | None = None,
     from_junk: bool = False,
+    now: datetime | None = None,
 ) -> IngestResult:
     """Caller holds a write transaction. The raw bytes are saved before anything can
-    fail; a mail that fails to ingest stays raw, flagged 'failed', and the caller goes on."""
-    now = utcnow()
+    fail; a mail that fails to ingest stays raw, flagged 'failed', and the caller goes on.
+    `now` is the arrival time (tests and the demo pass a fixed one)."""
+    now = now or utcnow()
     digest = content_hash(raw)
     if store.mailbox.is_tombstoned(digest):
         if location:

@@ -56,9 +56,11 @@ class MessageBlock(Static):
             who = m.sender.display if m.sender else "(no sender)"
             head.append_text(render.line(who, "bold"))
             if m.sender and m.sender.name:
-                head.append_text(render.line(f" <{m.sender.addr}>", "dim"))
+                head.append(" ")
+                head.append_text(render.line(f"<{m.sender.addr}>", "dim"))
             if m.kind is MessageKind.AGENT and m.author:
-                head.append_text(render.line(f" · by {m.author}", "dim"))
+                head.append(" · by ", "dim")
+                head.append_text(render.line(m.author, "dim"))
         head.append(f"  {m.date.astimezone(tz):%a %d %b %Y %H:%M}", "dim")
         if m.delivery and m.delivery != "sent":
             status_style = "bold red" if m.delivery == "failed" else "yellow"

@@ -33,10 +33,14 @@ STATUS_STYLE = {
 }
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 def age(dt: datetime | None, now: datetime | None = None) -> str:
     if dt is None:
         return ""
-    secs = ((now or datetime.now(UTC)) - dt).total_seconds()
+    secs = ((now or utc_now()) - dt).total_seconds()
     for unit, size in (("y", 365 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
         if secs >= size:
             return f"{int(secs // size)}{unit}"
