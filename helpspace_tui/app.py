@@ -23,13 +23,16 @@ from helpspace_tui.screens.compose import ComposeScreen
 from helpspace_tui.screens.dialogs import ConfirmScreen
 from helpspace_tui.screens.help import HelpScreen
 from helpspace_tui.screens.main import MainScreen
+from helpspace_tui.services import actions
 from helpspace_tui.services.desk import Desk
 from helpspace_tui.services.sync import SyncReport
+from helpspace_tui.store import StoreError
 from helpspace_tui.widgets.conversation import Conversation
 from helpspace_tui.widgets.inbox_list import InboxList
 from helpspace_tui.widgets.ticket_table import TicketTable
 
 WATCH_SECONDS = 1.0
+TIMER_SECONDS = 20.0
 
 
 class SyncFinished(Message):
@@ -68,6 +71,7 @@ class HelpspaceApp(App[int], inherit_bindings=False):
         self.set_keymap(flatten(self._keymap_data))
         self.push_screen(MainScreen(self.desk))
         self.set_interval(WATCH_SECONDS, self.watch_store)
+        self.set_interval(TIMER_SECONDS, self.fire_timers)
         if self.desk.config.imap is not None and self.desk.lock.acquire():
             self.syncing_here = True
             self.set_interval(self.desk.config.imap.poll_seconds, self.action_sync)
@@ -89,6 +93,15 @@ class HelpspaceApp(App[int], inherit_bindings=False):
             if self.main is not None:
                 self.main.refresh_data()
             self.update_status()
+
+    def fire_timers(self) -> None:
+        """S4: waiting timers fire on time even with no sync service running; the store
+        makes sure each fires once, whoever gets there first."""
+        try:
+            if actions.fire_due_timers(self.desk.store) and self.main is not None:
+                self.main.refresh_data()  # our own commits don't move data_version
+        except StoreError as e:
+            self.notify(f"timers: {e}", severity="error", markup=False)
 
     def update_status(self) -> None:
         main = self.main

@@ -19,7 +19,7 @@ from helpspace_tui.config import ConfigError, load_config
 from helpspace_tui.domain.inboxes import parse_inbox
 from helpspace_tui.domain.models import Status, Ticket
 from helpspace_tui.domain.sanitize import sanitize_line, sanitize_text
-from helpspace_tui.services import actions
+from helpspace_tui.services import actions, attachments
 from helpspace_tui.services.delivery import deliver_outbox
 from helpspace_tui.services.desk import Desk
 from helpspace_tui.services.errors import ActionError
@@ -102,6 +102,16 @@ def build_parser() -> _Parser:
 
     ag = sub.add_parser("agents", help="the agents of this store")
     ag.add_argument("--json", action="store_true")
+
+    at = sub.add_parser("attachment", help="save a ticket's attachments")
+    at_sub = at.add_subparsers(dest="attachment_command", parser_class=_Parser,
+                               metavar="ACTION", required=True)
+    sv = at_sub.add_parser("save", help="save one attachment (by name or number as `show` "
+                           "lists them), or --all, into a folder")
+    sv.add_argument("id", type=_ticket_id)
+    sv.add_argument("name", nargs="?", help="the attachment's file name or its number (1 = first)")
+    sv.add_argument("--all", action="store_true", help="save every attachment of the ticket")
+    sv.add_argument("--to", type=Path, metavar="DIR", help="folder to save into (default: here)")
     return p
 
 
@@ -349,11 +359,23 @@ def cmd_agents(desk: Desk, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_attachment(desk: Desk, args: argparse.Namespace) -> int:
+    if args.all == (args.name is not None):
+        raise UsageError("give either an attachment name (or number) or --all")
+    if args.all:
+        paths = attachments.save_all(desk.store, args.id, args.to)
+    else:
+        paths = [attachments.save_attachment(desk.store, args.id, args.name, args.to)]
+    for path in paths:
+        print(f"saved {sanitize_line(str(path))}")
+    return EXIT_OK
+
+
 COMMANDS = {
     "tickets": cmd_tickets, "show": cmd_show, "reply": cmd_reply, "note": cmd_note,
     "tag": cmd_tag, "assign": cmd_assign, "status": cmd_status, "inboxes": cmd_inboxes,
     "sync": cmd_sync, "quarantine": cmd_quarantine, "outbox": cmd_outbox,
-    "agents": cmd_agents,
+    "agents": cmd_agents, "attachment": cmd_attachment,
 }
 
 

@@ -196,8 +196,8 @@ def build_demo_store(path: Path, now: datetime | None = None,
         tickets: dict[str, int] = {}
         with store.write():
             for mail, raw, when in shifted_mails(now):
-                result = ingest_raw(store, raw, internaldate=when.astimezone(UTC)
-                                    + timedelta(seconds=7))
+                arrived = when.astimezone(UTC) + timedelta(seconds=7)
+                result = ingest_raw(store, raw, internaldate=arrived, now=arrived)
                 if result.ticket_id is not None:
                     tickets[mail.name] = result.ticket_id
         agents = _agents(store, now)

@@ -314,3 +314,16 @@ async def test_inbox_switch_shows_that_inbox(desk: Desk) -> None:
         assert table(app).total == 1
         assert table(app).current.id == 2
         assert isinstance(app.screen.query_one(InboxList), OptionList)
+
+
+async def test_s4_the_app_fires_due_timers(desk: Desk) -> None:
+    now = datetime.now(UTC)
+    actions.set_status(desk.store, desk.agent, 1, Status.WAITING, until=now + timedelta(seconds=1),
+                       then=Status.ESCALATED, now=now)
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause(1.2)
+        app.fire_timers()
+        await pilot.pause()
+        assert desk.store.tickets.get(1).status is Status.ESCALATED
+        assert table(app).row(0).id == 1  # S7: escalated first, shown at once

@@ -11,11 +11,12 @@ from typing import Protocol
 from helpspace_tui.mail.imap import FetchedMail, FetchFailure, MailServerError
 from helpspace_tui.services.actions import fire_due_timers
 from helpspace_tui.services.delivery import DeliveryReport, Sender, deliver_outbox
-from helpspace_tui.services.ingest import Location, ingest_raw, reingest_pending
+from helpspace_tui.services.ingest import IngestResult, Location, ingest_raw, reingest_pending
 from helpspace_tui.store import Store
 from helpspace_tui.store.db import utcnow
 
 BATCH = 500
+COMMIT_EVERY = 50  # mails per write transaction: the lock is held for ~0.1 s at most
 
 
 class Source(Protocol):
@@ -54,44 +55,50 @@ class SyncReport:
 
 def sync_folder(store: Store, source: Source, folder: str, report: SyncReport,
                 *, from_junk: bool = False, batch: int = BATCH) -> None:
-    """Fetch what is new in one folder. Each batch and the folder's new position commit
-    together: a crash loses at most the batch in flight, which the next run fetches again."""
+    """Fetch what is new in one folder. Mails are ingested in short write transactions
+    (so agents' own writes never wait long), each committing the folder's new position
+    with its mails: a crash loses at most the mails in flight, fetched again next run."""
     uidvalidity, _ = source.select(folder)
     state = store.mailbox.folder_state(folder)
     # M3: a new UIDVALIDITY means every UID may have changed: look at all mails again;
     # the content hash keeps those we have from being stored twice.
     last_uid = state.last_uid if state.uidvalidity == uidvalidity else 0
     uids = source.uids_after(last_uid)
+    # never move past a mail we could not fetch: the next run tries it again
+    stuck_at: int | None = None
     for start in range(0, len(uids), batch):
         chunk = uids[start : start + batch]
         results = list(source.fetch(chunk, batch=batch))  # type: ignore[call-overload]
-        first_failure: int | None = None
-        with store.write():
-            for item in results:
-                if isinstance(item, FetchFailure):
-                    report.failed.append(f"{folder} uid {item.uid}: {item.error}")
-                    first_failure = item.uid if first_failure is None else min(first_failure,
-                                                                                 item.uid)
-                    continue
-                assert isinstance(item, FetchedMail)
-                report.fetched += 1
-                res = ingest_raw(
-                    store, item.raw, internaldate=item.internaldate,
-                    location=Location(folder, uidvalidity, item.uid), from_junk=from_junk,
-                )
-                if res.action == "new":
-                    report.new += 1
-                elif res.action == "threaded":
-                    report.threaded += 1
-                elif res.action == "failed":
-                    report.failed.append(f"{folder} uid {item.uid}: {res.error}")
-                else:
-                    report.duplicates += 1
-            # never move past a mail we could not fetch: the next run tries it again
-            done = chunk[-1] if first_failure is None else first_failure - 1
-            store.mailbox.set_folder_position(folder, uidvalidity, max(done, last_uid))
-        if first_failure is not None:
-            last_uid = max(first_failure - 1, last_uid)
+        for sub in range(0, len(results), COMMIT_EVERY):
+            items = results[sub : sub + COMMIT_EVERY]
+            with store.write():
+                for item in items:
+                    if isinstance(item, FetchFailure):
+                        report.failed.append(f"{folder} uid {item.uid}: {item.error}")
+                        stuck_at = item.uid if stuck_at is None else min(stuck_at, item.uid)
+                        continue
+                    assert isinstance(item, FetchedMail)
+                    _count(report, folder, item.uid, ingest_raw(
+                        store, item.raw, internaldate=item.internaldate,
+                        location=Location(folder, uidvalidity, item.uid), from_junk=from_junk,
+                    ))
+                seen = max((i.uid for i in items), default=last_uid)
+                if sub + COMMIT_EVERY >= len(results):
+                    seen = max(seen, chunk[-1])  # UIDs deleted meanwhile count as seen
+                position = seen if stuck_at is None else min(seen, stuck_at - 1)
+                store.mailbox.set_folder_position(folder, uidvalidity, max(position, last_uid))
+
+
+def _count(report: SyncReport, folder: str, uid: int, res: IngestResult) -> None:
+    report.fetched += 1
+    if res.action == "new":
+        report.new += 1
+    elif res.action == "threaded":
+        report.threaded += 1
+    elif res.action == "failed":
+        report.failed.append(f"{folder} uid {uid}: {res.error}")
+    else:
+        report.duplicates += 1
 
 
 def sync_once(
