@@ -117,7 +117,7 @@ class HelpspaceApp(App[int], inherit_bindings=False):
             errors = [s for s in states if s.last_error]
             last = max((s.last_sync_at for s in states if s.last_sync_at), default=None)
             who = "syncing here" if self.syncing_here else "sync service"
-            when = f"last synced {last.astimezone():%H:%M:%S}" if last else "not synced yet"
+            when = f"last synced {last.astimezone(self.desk.config.tz()):%H:%M:%S}" if last else "not synced yet"
             parts.append(f"{who}, {when}")
             if errors:
                 parts.append(f"sync failed: {errors[0].last_error}")

@@ -327,3 +327,21 @@ async def test_s4_the_app_fires_due_timers(desk: Desk) -> None:
         await pilot.pause()
         assert desk.store.tickets.get(1).status is Status.ESCALATED
         assert table(app).row(0).id == 1  # S7: escalated first, shown at once
+
+
+async def test_m2_v_shows_why_each_mail_joined_the_ticket(desk: Desk) -> None:
+    with desk.store.write():
+        ingest_raw(desk.store, mail(10, "Re: Cannot log in", "ann@cust.test", "Still broken.\n",
+                                    headers="In-Reply-To: <app-1@cust.test>\r\n"))
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        while table(app).current.subject != "Cannot log in":
+            await pilot.press("j")
+        await pilot.pause()
+        assert "threaded:" not in _export(app)
+        await pilot.press("v")
+        await pilot.pause()
+        shot = _export(app)
+        assert "threaded: In-Reply-To <app-1@cust.test>" in shot
+        assert "message-id: <app-10@cust.test>" in shot

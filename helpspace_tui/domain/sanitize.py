@@ -35,7 +35,10 @@ _LINE_SEPS = "\u2028\u2029"
 _BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
 # Quick test: does the string contain anything this module must touch?
-_NEEDS_WORK = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + _BIDI + _LINE_SEPS + "]")
+_NEEDS_WORK = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff" + _BIDI + _LINE_SEPS + "]"
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 _DROP = {c: None for c in range(0x20) if c not in (0x09, 0x0A)}
 _DROP.update({c: None for c in range(0x7F, 0xA0)})
@@ -46,10 +49,24 @@ _TEXT_TABLE = str.maketrans(_DROP)
 _WS_RUN = re.compile(r"\s+")
 
 
+def fix_surrogates(s: str) -> str:
+    """Raw 8-bit header bytes reach us as surrogate escapes (RFC 6532 UTF-8 headers);
+    read them as UTF-8, and anything still unpaired becomes U+FFFD. SQLite, terminals
+    and JSON all refuse lone surrogates."""
+    if not _SURROGATE.search(s):
+        return s
+    try:
+        s = s.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        pass
+    return _SURROGATE.sub("\ufffd", s)
+
+
 def sanitize_text(s: str) -> str:
     """Body text: keep \\n and \\t, normalise line ends, drop everything a terminal interprets."""
     if not s or not _NEEDS_WORK.search(s):
         return s
+    s = fix_surrogates(s)
     if "\r" in s:
         s = s.replace("\r\n", "\n").replace("\r", "\n")
     if "\x1b" in s or any(c in s for c in "\x90\x98\x9b\x9d\x9e\x9f"):

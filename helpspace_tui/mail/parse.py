@@ -31,7 +31,7 @@ from email import policy
 from email.message import Message
 
 from helpspace_tui.domain.models import Address
-from helpspace_tui.domain.sanitize import safe_filename, sanitize_line, sanitize_text
+from helpspace_tui.domain.sanitize import fix_surrogates, safe_filename, sanitize_line, sanitize_text
 from helpspace_tui.mail.classify import BOUNCE, classify, raw_header
 from helpspace_tui.mail.decode import (
     decode_bytes,
@@ -113,7 +113,7 @@ def extract_ids(value: str | None) -> list[str]:
     """
     if not value:
         return []
-    value = str(value)
+    value = fix_surrogates(str(value))  # 8-bit bytes in the header (RFC 6532)
     found = _ANGLE_ID.findall(value)
     if not found:
         found = _BARE_ID.findall(value)

@@ -49,6 +49,7 @@ class MainScreen(Screen[None]):
         Binding("i", "focus_inboxes", "Inboxes", show=False, id="main.inboxes"),
         Binding("l", "focus_list", "List", show=False, id="main.list"),
         Binding("c", "focus_conversation", "Conversation", show=False, id="main.conversation"),
+        Binding("v", "toggle_details", "Details", show=False, id="main.details"),
     ]
 
     DEFAULT_CSS = """
@@ -167,6 +168,12 @@ class MainScreen(Screen[None]):
     def action_focus_conversation(self) -> None:
         self.add_class("-reading")
         self.query_one(Conversation).focus()
+
+    def action_toggle_details(self) -> None:
+        """Show To, Message-ID and why each mail was threaded into this ticket (M2)."""
+        conv = self.query_one(Conversation)
+        conv.details = not conv.details
+        self.show_ticket(self.current, keep_scroll=True)
 
     # -- actions on the highlighted ticket (V12) -------------------------------------------
     def _ticket_or_warn(self) -> Ticket | None:

@@ -41,12 +41,12 @@ class MessageBlock(Static):
     MessageBlock.-auto_reply, MessageBlock.-bounce { border-left: wide $error; color: $text-muted; }
     """
 
-    def __init__(self, message: Message, tz: tzinfo | None) -> None:
+    def __init__(self, message: Message, tz: tzinfo | None, details: bool = False) -> None:
         self.message = message
-        super().__init__(self._content(message, tz), classes=f"-{message.kind.value}")
+        super().__init__(self._content(message, tz, details), classes=f"-{message.kind.value}")
 
     @staticmethod
-    def _content(m: Message, tz: tzinfo | None) -> Group:
+    def _content(m: Message, tz: tzinfo | None, details: bool) -> Group:
         label, style = KIND_LABEL[m.kind]
         head = Text()
         head.append(f"{label}  ", style)
@@ -66,6 +66,13 @@ class MessageBlock(Static):
             status_style = "bold red" if m.delivery == "failed" else "yellow"
             head.append(f"  [{m.delivery}]", status_style)
         parts: list[Text] = [head]
+        if details:
+            if m.to:
+                parts.append(render.line("to: " + ", ".join(str(a) for a in m.to), "dim"))
+            if m.message_id:
+                parts.append(render.line(f"message-id: <{m.message_id}>", "dim"))
+            if m.thread_reason:
+                parts.append(render.line(f"threaded: {m.thread_reason}", "dim italic"))
         if m.cc:
             parts.append(render.line("cc: " + ", ".join(str(a) for a in m.cc), "dim"))
         if m.delivery_error and m.delivery != "sent":
@@ -95,6 +102,7 @@ class Conversation(VerticalScroll, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.ticket_id: int | None = None
+        self.details = False  # To, Message-ID and why each mail joined this ticket
 
     def show(self, ticket: Ticket | None, messages: list[Message],
              history: list[HistoryEntry], tz: tzinfo | None, *, keep_scroll: bool = False) -> None:
@@ -113,7 +121,7 @@ class Conversation(VerticalScroll, can_focus=True):
         for m in messages:
             while events and events[0].at <= m.date:
                 widgets.append(self._history(events.pop(0), tz))
-            widgets.append(MessageBlock(m, tz))
+            widgets.append(MessageBlock(m, tz, self.details))
         widgets.extend(self._history(h, tz) for h in events)
         self.mount_all(widgets)
         if same and keep_scroll:
