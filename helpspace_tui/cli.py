@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
-from helpspace_tui import __version__
+from helpspace_tui import __version__, cli_workflow
 from helpspace_tui.config import ConfigError, load_config
 from helpspace_tui.domain.inboxes import parse_inbox
 from helpspace_tui.domain.models import Status, Ticket
@@ -25,6 +25,7 @@ from helpspace_tui.services.desk import Desk
 from helpspace_tui.services.errors import ActionError
 from helpspace_tui.services.export import iso, message_dict, ticket_dict
 from helpspace_tui.services.inboxes import inbox_counts, list_tickets
+from helpspace_tui.services.ingest import reingest_pending
 from helpspace_tui.store import StoreError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_FOUND = 0, 1, 2, 3
@@ -82,19 +83,15 @@ def build_parser() -> _Parser:
     tg.add_argument("id", type=_ticket_id)
     tg.add_argument("tags", nargs="+", metavar="TAG")
 
-    a = sub.add_parser("assign", help="assign to an agent, or --none")
-    a.add_argument("id", type=_ticket_id)
-    a.add_argument("agent", nargs="?")
-    a.add_argument("--none", action="store_true", help="unassign")
-
-    st = sub.add_parser("status", help="set the status")
-    st.add_argument("id", type=_ticket_id)
-    st.add_argument("status", choices=STATUS_WORDS)
+    # assign, status (with S4 timers), agent, team, settings, follow, notifications,
+    # spam, delete, restore, purge, report, history
+    cli_workflow.add_parsers(sub, _ticket_id, _Parser)
 
     i = sub.add_parser("inboxes", help="the inboxes with their counts (open + escalated)")
     i.add_argument("--json", action="store_true")
 
-    sub.add_parser("quarantine", help="mails kept raw because they could not be read")
+    qa = sub.add_parser("quarantine", help="mails kept raw because they could not be read")
+    qa.add_argument("--retry", action="store_true", help="try to read them again")
     o = sub.add_parser("outbox", help="mails not yet sent; --send to try now")
     o.add_argument("--send", action="store_true")
     o.add_argument("--retry", type=int, metavar="N", help="queue failed mail N again")
@@ -275,20 +272,6 @@ def cmd_tag(desk: Desk, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_assign(desk: Desk, args: argparse.Namespace) -> int:
-    if args.none == (args.agent is not None):
-        raise UsageError("give either an agent name or --none")
-    t = actions.assign(desk.store, desk.agent, args.id, None if args.none else args.agent)
-    print(f"#{t.id} assigned to {t.assignee or 'nobody'}")
-    return EXIT_OK
-
-
-def cmd_status(desk: Desk, args: argparse.Namespace) -> int:
-    t = actions.set_status(desk.store, desk.agent, args.id, Status(args.status))
-    print(f"#{t.id} is {t.status.value}")
-    return EXIT_OK
-
-
 def cmd_inboxes(desk: Desk, args: argparse.Namespace) -> int:
     counts = inbox_counts(desk.store, desk.agent)
     if args.json:
@@ -318,6 +301,10 @@ def cmd_sync(desk: Desk, args: argparse.Namespace) -> int:
 
 
 def cmd_quarantine(desk: Desk, args: argparse.Namespace) -> int:
+    if args.retry:
+        before = len(desk.store.mailbox.failed())
+        reingest_pending(desk.store, failed=True)
+        print(f"{before - len(desk.store.mailbox.failed())} of {before} mails read now")
     rows = desk.store.mailbox.failed()
     for raw_id, error, message_id in rows:
         print(f"{raw_id:>6}  {sanitize_line(message_id or '-')[:50]:<50}  {sanitize_line(error)}")
@@ -349,14 +336,9 @@ def cmd_outbox(desk: Desk, args: argparse.Namespace) -> int:
 
 
 def cmd_agents(desk: Desk, args: argparse.Namespace) -> int:
-    agents = desk.store.agents.list()
-    if args.json:
-        _print_json([{"name": a.name, "email": a.email, "admin": a.is_admin,
-                      "os_user": a.os_user} for a in agents])
-    else:
-        for a in agents:
-            print(f"{a.name:<20} {'admin' if a.is_admin else '':<6} {a.email or ''}")
-    return EXIT_OK
+    """`helpspace agents` is `helpspace agent list`."""
+    args.agent_command = "list"
+    return cli_workflow.cmd_agent(desk, args)
 
 
 def cmd_attachment(desk: Desk, args: argparse.Namespace) -> int:
@@ -373,9 +355,10 @@ def cmd_attachment(desk: Desk, args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "tickets": cmd_tickets, "show": cmd_show, "reply": cmd_reply, "note": cmd_note,
-    "tag": cmd_tag, "assign": cmd_assign, "status": cmd_status, "inboxes": cmd_inboxes,
+    "tag": cmd_tag, "inboxes": cmd_inboxes,
     "sync": cmd_sync, "quarantine": cmd_quarantine, "outbox": cmd_outbox,
     "agents": cmd_agents, "attachment": cmd_attachment,
+    **cli_workflow.COMMANDS,
 }
 
 

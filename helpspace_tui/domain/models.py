@@ -111,3 +111,25 @@ class HistoryEntry:
     at: datetime
     actor: str | None
     what: str
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """W1/R5: one update on a followed ticket (or a mention), for one agent."""
+
+    id: int
+    ticket_id: int
+    subject: str
+    text: str
+    actor: str | None
+    created_at: datetime
+    read_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    """T2: one line of a report: a tag, status or agent and its ticket counts."""
+
+    key: str
+    tickets: int  # tickets with activity (created or changed) in the period
+    created: int  # of those, created in the period

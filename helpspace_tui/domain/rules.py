@@ -5,10 +5,13 @@ Every function returns a new Ticket; the caller diffs old and new to record hist
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from helpspace_tui.domain.models import Status, Ticket
+from helpspace_tui.domain.inboxes import InboxRef
+from helpspace_tui.domain.models import ACTIVE_STATUSES, Status, Ticket
 
 # S7: escalated first, then open, then waiting; closed and spam only appear in their
 # own inboxes (and closed in All), after the active ones.
@@ -145,4 +148,128 @@ def describe_changes(old: Ticket, new: Ticket) -> list[tuple[str, str]]:
         out.append(("assignee", f"{old.assignee or 'nobody'} → {new.assignee or 'nobody'}"))
     if old.team != new.team:
         out.append(("team", f"{old.team or 'no team'} → {new.team or 'no team'}"))
+    if old.trashed_at is None and new.trashed_at is not None:
+        out.append(("trash", "moved to Trash"))
+    elif old.trashed_at is not None and new.trashed_at is None:
+        out.append(("trash", "restored from Trash"))
     return out
+
+
+# -- admins (G2) ------------------------------------------------------------------------
+class NotAllowed(RuleError):
+    """The agent lacks the role the action needs (G2: admins only)."""
+
+
+def require_admin(is_admin: bool, what: str) -> None:
+    """G2/V8/G4: restoring from Trash, managing agents, teams and settings need an admin."""
+    if not is_admin:
+        raise NotAllowed(f"only an admin can {what}")
+
+
+# -- assignment (A1) ----------------------------------------------------------------------
+def _in(name: str, names: Iterable[str]) -> bool:
+    return name.lower() in {n.lower() for n in names}
+
+
+def assign_agent(t: Ticket, agent: str | None, at: datetime,
+                 team_members: Iterable[str] = ()) -> Ticket:
+    """A1: one agent (or nobody). The ticket's team stays only if the agent belongs to
+    it (a ticket is assigned to a team and *one agent of it*); nobody keeps the team."""
+    team = t.team
+    if agent is not None and team is not None and not _in(agent, team_members):
+        team = None
+    return replace(t, assignee=agent, team=team, updated_at=at)
+
+
+def assign_team(t: Ticket, team: str, agent: str | None, team_members: Iterable[str],
+                at: datetime) -> Ticket:
+    """A1: a team, or a team and one agent of it. A team alone is in Unassigned and in
+    the team's inbox (V1 decision)."""
+    if agent is not None and not _in(agent, team_members):
+        members = ", ".join(sorted(team_members)) or "nobody yet"
+        raise RuleError(f"{agent} is not in team {team} (members: {members})")
+    return replace(t, team=team, assignee=agent, updated_at=at)
+
+
+# -- spam (S6) and trash (V8) -----------------------------------------------------------------
+def mark_spam(t: Ticket, at: datetime) -> Ticket:
+    """S6: the ticket goes to Spam, remembering its status for 'not spam'. A timer ends."""
+    if t.status is Status.SPAM:
+        raise RuleError(f"ticket #{t.id} is already spam")
+    return replace(_clear_timer(t), status=Status.SPAM, previous_status=t.status, updated_at=at)
+
+
+def mark_not_spam(t: Ticket, at: datetime) -> Ticket:
+    """S6: not spam restores the status it had before (Open when there was none)."""
+    if t.status is not Status.SPAM:
+        raise RuleError(f"ticket #{t.id} is not spam")
+    back = t.previous_status if t.previous_status not in (None, Status.SPAM) else Status.OPEN
+    return replace(t, status=back, previous_status=None, updated_at=at)
+
+
+def trash(t: Ticket, at: datetime) -> Ticket:
+    """V8 decision: Trash is a mark; the ticket keeps its status."""
+    if t.trashed_at is not None:
+        raise RuleError(f"ticket #{t.id} is already in Trash")
+    return replace(t, trashed_at=at, updated_at=at)
+
+
+RESTORE_TARGETS = ("all", "unassigned", "mine", "closed", "spam", "team:NAME")
+
+
+def restore(t: Ticket, at: datetime, *, is_admin: bool, me: str, to: InboxRef | None = None,
+            team_members: Iterable[str] = ()) -> Ticket:
+    """V8: an admin moves a trashed ticket back, to where it was or to another inbox:
+    unassigned (no agent), mine (assigned to the admin), team:NAME (that team, no agent),
+    closed, spam, all (as it was). Personal inboxes show active tickets only (V9), so a
+    closed or spam ticket restored to one of them becomes Open."""
+    require_admin(is_admin, "restore tickets from Trash")
+    if t.trashed_at is None:
+        raise RuleError(f"ticket #{t.id} is not in Trash")
+    out = replace(t, trashed_at=None, updated_at=at)
+    if to is None or to.name == "all":
+        return out
+    active = out.status in ACTIVE_STATUSES
+    if to.name == "unassigned":
+        out = replace(out, assignee=None)
+    elif to.name == "mine":
+        out = assign_agent(out, me, at, team_members)
+    elif to.name == "team" and to.team:
+        out = replace(out, team=to.team, assignee=None)
+    elif to.name == "closed":
+        return replace(_clear_timer(out), status=Status.CLOSED, previous_status=None)
+    elif to.name == "spam":
+        return mark_spam(out, at) if out.status is not Status.SPAM else out
+    else:
+        raise RuleError(f"cannot restore to {to.key}; choose one of {', '.join(RESTORE_TARGETS)}")
+    if not active:
+        out = replace(out, status=Status.OPEN, previous_status=None)
+    return out
+
+
+def purge_due(t: Ticket, now: datetime, trash_days: int) -> bool:
+    """V8: a ticket in Trash longer than trash_days is removed for good."""
+    return t.trashed_at is not None and now - t.trashed_at >= timedelta(days=trash_days)
+
+
+# -- followers, mentions, notifications (W1, R5) ---------------------------------------------------
+_MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9_][\w.-]*)")
+
+
+def mentions(text: str, agents: Iterable[str]) -> list[str]:
+    """R5: the known agents a note names as @name (case-insensitive), in order, once
+    each. Unknown names and e-mail addresses (ann@example.com) are not mentions."""
+    known = {a.lower(): a for a in agents}
+    out: list[str] = []
+    for m in _MENTION.finditer(text):
+        word = m[1].rstrip(".-").lower()
+        name = known.get(word)
+        if name is not None and name not in out:
+            out.append(name)
+    return out
+
+
+def notify_whom(followers: Iterable[str], author: str | None) -> list[str]:
+    """W1: every follower is told about an update, except the one who made it."""
+    who = author.lower() if author else None
+    return [f for f in followers if f.lower() != who]

@@ -10,6 +10,7 @@ from helpspace_tui.domain import rules
 from helpspace_tui.domain.models import Address, MessageKind, Ticket
 from helpspace_tui.domain.threading import ThreadDecision, decide_thread
 from helpspace_tui.mail.parse import ParsedMail, content_hash, parse_mail
+from helpspace_tui.services.notifications import record_update
 from helpspace_tui.store import NewMessage, Store
 from helpspace_tui.store.db import utcnow
 
@@ -60,7 +61,12 @@ def ingest_raw(
             store.mailbox.add_location(location.folder, location.uidvalidity, location.uid, raw_id)
     try:
         with store.savepoint("ingest"):
-            result = _ingest_parsed(store, parse_mail(raw), raw_id, internaldate, now, from_junk)
+            parsed = parse_mail(raw)
+            if parsed.message_id and store.mailbox.is_tombstoned_id(parsed.message_id):
+                # V8: a copy of a mail of a ticket removed for good (other bytes, same id)
+                store.mailbox.bury(raw_id, digest, parsed.message_id, now)
+                return IngestResult("tombstoned")
+            result = _ingest_parsed(store, parsed, raw_id, internaldate, now, from_junk)
             store.mailbox.mark(raw_id, "ingested")
             return result
     except Exception as e:  # one bad mail never stops the sync: keep it raw and flagged
@@ -69,10 +75,12 @@ def ingest_raw(
         return IngestResult("failed", error=error)
 
 
-def reingest_pending(store: Store) -> int:
-    """Raw mails saved by a sync that crashed before parsing them."""
+def reingest_pending(store: Store, *, failed: bool = False) -> int:
+    """Raw mails saved by a sync that crashed before parsing them; with `failed`, the
+    quarantined ones too (after an upgrade that reads them)."""
     done = 0
-    for raw_id in store.mailbox.pending():
+    ids = store.mailbox.pending() + ([r[0] for r in store.mailbox.failed()] if failed else [])
+    for raw_id in ids:
         raw = store.mailbox.get_raw(raw_id)
         if raw is None:
             continue
@@ -155,8 +163,12 @@ def _ingest_parsed(
         after = _apply(before, kind, at, from_junk)
         if after != before:
             store.tickets.save(after)
-            for what, detail in rules.describe_changes(before, after):
-                store.tickets.record(ticket_id, None, what, f"{detail} (customer mail)", now)
+        changes = [(what, f"{detail} (customer mail)")
+                   for what, detail in rules.describe_changes(before, after)]
+        # W1: followers hear of every mail but auto-replies (M4: they change nothing)
+        who = p.sender.addr if p.sender else "unknown sender"
+        summary = None if kind is MessageKind.AUTO_REPLY else f"{kind.value} mail from {who}"
+        record_update(store, ticket_id, None, changes, now, summary=summary)
         action = "threaded"
     store.messages.add(
         NewMessage(

@@ -1,5 +1,5 @@
 """Syncing the support mailbox into the store (M1–M4, M8), then the housekeeping every
-sync pass does: deliver the outbox (R6) and fire due timers (S4)."""
+sync pass does: deliver the outbox (R6), fire due timers (S4), purge old Trash (V8)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from helpspace_tui.mail.imap import FetchedMail, FetchFailure, MailServerError
-from helpspace_tui.services.actions import fire_due_timers
+from helpspace_tui.services.actions import fire_due_timers, purge_trash
 from helpspace_tui.services.delivery import DeliveryReport, Sender, deliver_outbox
 from helpspace_tui.services.ingest import IngestResult, Location, ingest_raw, reingest_pending
 from helpspace_tui.store import Store
@@ -36,6 +36,7 @@ class SyncReport:
     failed: list[str] = field(default_factory=list)  # mails kept raw: "folder uid: error"
     errors: list[str] = field(default_factory=list)  # server or config trouble, one line each
     timers: list[int] = field(default_factory=list)
+    purged: list[int] = field(default_factory=list)  # V8: removed from Trash for good
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
     seconds: float = 0.0
 
@@ -50,6 +51,8 @@ class SyncReport:
             parts.append(f"{len(self.delivery.sent)} sent, {len(self.delivery.failed)} not sent")
         if self.timers:
             parts.append(f"{len(self.timers)} timers fired")
+        if self.purged:
+            parts.append(f"{len(self.purged)} purged from Trash")
         return ", ".join(parts) + f" in {self.seconds:.1f} s"
 
 
@@ -133,5 +136,6 @@ def sync_once(
     if make_sender is not None:
         report.delivery = deliver_outbox(store, make_sender)
     report.timers = fire_due_timers(store)
+    report.purged = purge_trash(store)
     report.seconds = time.monotonic() - started
     return report

@@ -9,6 +9,7 @@ from helpspace_tui.store.db import Database, StoreError
 from helpspace_tui.store.drafts import Drafts
 from helpspace_tui.store.mailbox import Mailbox
 from helpspace_tui.store.messages import Messages, NewMessage
+from helpspace_tui.store.notifications import Notifications
 from helpspace_tui.store.outbox import Outbox
 from helpspace_tui.store.tickets import Tickets
 
@@ -28,6 +29,7 @@ class Store:
         self.agents = Agents(self.db)
         self.settings = Settings(self.db)
         self.drafts = Drafts(self.db)
+        self.notifications = Notifications(self.db)
 
     def write(self):  # noqa: ANN201 - a context manager from Database
         return self.db.write()

@@ -84,6 +84,19 @@ class Mailbox:
             "SELECT 1 FROM tombstones WHERE content_hash = ?", (content_hash,)
         ) is not None
 
+    def is_tombstoned_id(self, message_id: str) -> bool:
+        """V8: a mail of a ticket removed for good, known by its Message-ID."""
+        return self.db.one(
+            "SELECT 1 FROM tombstones WHERE message_id = ?", (message_id,)
+        ) is not None
+
+    def bury(self, raw_id: int, content_hash: str, message_id: str | None, at: datetime) -> None:
+        """A resynced copy of a removed mail: drop the raw copy, remember its hash."""
+        self.db.conn.execute(
+            "INSERT OR IGNORE INTO tombstones (content_hash, message_id, at) VALUES (?, ?, ?)",
+            (content_hash, message_id, to_db(at)))
+        self.db.conn.execute("DELETE FROM raw_mails WHERE id = ?", (raw_id,))
+
     def add_raw(self, raw: bytes, content_hash: str, message_id: str | None,
                 internaldate: datetime | None, at: datetime) -> int:
         cur = self.db.conn.execute(

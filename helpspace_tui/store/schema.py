@@ -249,4 +249,11 @@ MIGRATIONS: list[str] = [
         INSERT INTO messages_fts(rowid, subject, text) VALUES (new.id, new.subject, new.text);
     END;
     """,
+    # 2: issue 5: who caused a notification; tombstones found by Message-ID too (V8);
+    #    reports (T2) and purges read tickets by time
+    """
+    ALTER TABLE notifications ADD COLUMN actor_id INTEGER REFERENCES agents(id) ON DELETE SET NULL;
+    CREATE INDEX tombstones_msgid ON tombstones(message_id) WHERE message_id IS NOT NULL;
+    CREATE INDEX tickets_updated ON tickets(updated_at);
+    """,
 ]

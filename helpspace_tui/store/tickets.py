@@ -6,7 +6,14 @@ import sqlite3
 from datetime import datetime
 
 from helpspace_tui.domain.inboxes import InboxRef
-from helpspace_tui.domain.models import ACTIVE_STATUSES, Address, HistoryEntry, Status, Ticket
+from helpspace_tui.domain.models import (
+    ACTIVE_STATUSES,
+    Address,
+    HistoryEntry,
+    ReportRow,
+    Status,
+    Ticket,
+)
 from helpspace_tui.store.db import Database, from_db, to_db
 
 _SEP = "\x1f"  # joins tags in one column; cannot occur in a sanitised tag
@@ -257,6 +264,74 @@ class Tickets:
             (ticket_id, agent_id),
         )
         return cur.rowcount > 0
+
+    def unfollow(self, ticket_id: int, agent_id: int) -> bool:
+        cur = self.db.conn.execute(
+            "DELETE FROM followers WHERE ticket_id = ? AND agent_id = ?", (ticket_id, agent_id)
+        )
+        return cur.rowcount > 0
+
+    def follower_ids(self, ticket_id: int) -> list[tuple[int, str]]:
+        """(agent id, name) of each follower still on the roster."""
+        return [(r[0], r[1]) for r in self.db.all(
+            "SELECT a.id, a.name FROM followers f JOIN agents a ON a.id = f.agent_id"
+            " WHERE f.ticket_id = ? AND a.removed_at IS NULL ORDER BY a.name", (ticket_id,))]
+
+    # -- V8: Trash and removal for good ----------------------------------------------------
+    def trashed_before(self, cutoff: datetime) -> list[int]:
+        return [r[0] for r in self.db.all(
+            "SELECT id FROM tickets WHERE trashed_at IS NOT NULL AND trashed_at <= ?"
+            " ORDER BY id", (to_db(cutoff),))]
+
+    def purge(self, ticket_id: int, at: datetime) -> int:
+        """Caller holds a write transaction. Remove a ticket for good: its messages,
+        attachments, outbox rows, history, notifications and raw mails. Each mail leaves a
+        tombstone (content hash + Message-ID) so a resync never brings it back; our own
+        mails, which have no raw copy, leave one by Message-ID. Returns the tombstones."""
+        rows = self.db.all(
+            "SELECT m.message_id, m.raw_id, r.content_hash FROM messages m"
+            " LEFT JOIN raw_mails r ON r.id = m.raw_id WHERE m.ticket_id = ?", (ticket_id,))
+        stones = 0
+        for r in rows:
+            digest = r["content_hash"] or (f"message-id:{r['message_id']}"
+                                           if r["message_id"] else None)
+            if digest is None:
+                continue  # a note: never a mail, nothing to keep out
+            self.db.conn.execute(
+                "INSERT OR IGNORE INTO tombstones (content_hash, message_id, at) VALUES (?,?,?)",
+                (digest, r["message_id"], to_db(at)))
+            stones += 1
+        raw_ids = [r["raw_id"] for r in rows if r["raw_id"] is not None]
+        self.db.conn.execute("DELETE FROM tickets WHERE id = ?", (ticket_id,))
+        self.db.conn.executemany("DELETE FROM raw_mails WHERE id = ?", [(i,) for i in raw_ids])
+        return stones
+
+    # -- T2: reports -------------------------------------------------------------------------
+    def report(self, by: str, since: datetime | None) -> list[ReportRow]:
+        """Tickets with activity in the period (created, or changed in any way: a mail, a
+        reply, a note, a status, an assignment, a tag — their updated_at is in the period),
+        counted by current tag, status or assignee; with how many of them were created in
+        the period. Trash is left out; Spam too, except as its own row `--by status`. A
+        ticket with two tags counts once under each."""
+        key = {
+            "status": "t.status",
+            "agent": "coalesce(a.name, '(unassigned)')",
+            "tag": "coalesce(g.tag, '(no tag)')",
+        }.get(by)
+        if key is None:
+            raise ValueError(f"no report by '{by}'")
+        where = "t.trashed_at IS NULL AND t.updated_at >= :since"
+        if by != "status":
+            where += " AND t.status != 'spam'"
+        rows = self.db.all(
+            f"SELECT {key} AS k, count(DISTINCT t.id) AS n,"
+            f" count(DISTINCT CASE WHEN t.created_at >= :since THEN t.id END) AS created"
+            f" FROM tickets t LEFT JOIN agents a ON a.id = t.assignee_id"
+            f" LEFT JOIN tags g ON g.ticket_id = t.id"
+            f" WHERE {where} GROUP BY k ORDER BY n DESC, k",
+            {"since": to_db(since) if since else ""},
+        )
+        return [ReportRow(r["k"], r["n"], r["created"]) for r in rows]
 
     def record(self, ticket_id: int, actor_id: int | None, kind: str, detail: str,
                at: datetime) -> None:
