@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from helpspace_tui.domain.inboxes import InboxRef  # noqa: E402
 from helpspace_tui.mail.parse import ParsedMail, parse_mail  # noqa: E402
+from helpspace_tui.mail.quotes import split_reply  # noqa: E402
 from helpspace_tui.services.ingest import ingest_raw  # noqa: E402
 from helpspace_tui.store import Store  # noqa: E402
 
@@ -258,6 +259,56 @@ def compare_manifest(parsed: ParsedMail, exp: dict[str, str]) -> list[str]:
     return problems
 
 
+def _norm_reply(s: str) -> str:
+    return "\n".join(ln.rstrip() for ln in s.replace("\r\n", "\n").strip().splitlines())
+
+
+def check_quotes(folder: Path, verbose: bool = False) -> tuple[int, int, int, list[str]]:
+    """split_reply over reply_bodies/: (matches, cases with an expected trimmed text,
+    crashes, lines to print). The discourse set has expected texts (an input without
+    one is expected unchanged); the zapier set is inputs only: it must not crash, must
+    keep some text, and must stay fast."""
+    root = folder / "reply_bodies"
+    lines: list[str] = []
+    match = total = crashes = 0
+    disc = root / "discourse_email_reply_trimmer"
+    for path in sorted((disc / "emails").glob("*.txt")) if disc.is_dir() else []:
+        text = path.read_bytes().decode("utf-8", "replace")
+        expected_path = disc / "trimmed" / path.name
+        expected = (expected_path.read_bytes().decode("utf-8", "replace")
+                    if expected_path.exists() else text)
+        total += 1
+        try:
+            new, _rest = split_reply(text)
+        except Exception:  # noqa: BLE001 - reported
+            crashes += 1
+            lines.append(f"CRASH {path.name}\n{traceback.format_exc()}")
+            continue
+        if _norm_reply(new) == _norm_reply(expected):
+            match += 1
+        elif verbose:
+            lines.append(f"{path.name}: got {_norm_reply(new)[:160]!r} "
+                         f"expected {_norm_reply(expected)[:160]!r}")
+        else:
+            lines.append(f"{path.name}: differs")
+    zap = root / "zapier_email_reply_parser"
+    for path in sorted(zap.glob("*.txt")) if zap.is_dir() else []:
+        text = path.read_bytes().decode("utf-8", "replace")
+        t0 = time.perf_counter()
+        try:
+            new, _rest = split_reply(text)
+        except Exception:  # noqa: BLE001 - reported
+            crashes += 1
+            lines.append(f"CRASH {path.name}\n{traceback.format_exc()}")
+            continue
+        dt = time.perf_counter() - t0
+        if text.strip() and not new.strip():
+            lines.append(f"zapier {path.name}: empty new text")
+        if dt > 0.5:
+            lines.append(f"zapier {path.name}: slow ({dt * 1000:.0f} ms)")
+    return match, total, crashes, lines
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("folder", nargs="?", default=str(DEFAULT_FOLDER))
@@ -324,6 +375,10 @@ def main(argv: list[str] | None = None) -> int:
     n_tickets, ingest_failed = ingest_all(files)
     for line in ingest_failed:
         print(f"ingest failed: {line}")
+    q_match, q_total, q_crashes, quote_lines = check_quotes(folder, args.verbose)
+    for line in quote_lines:
+        print(f"quotes: {line}")
+    crashes += q_crashes
 
     with_expectations = sum(1 for p, _ in parsed_all if p.relative_to(folder).as_posix() in manifest)
     print(f"slowest: {slowest[1]} {slowest[0] * 1000:.1f} ms")
@@ -333,7 +388,8 @@ def main(argv: list[str] | None = None) -> int:
         f"({fffd_total} chars), {att_diff} attachment-count differences vs MIME, "
         f"{manifest_bad} manifest mismatches (of {with_expectations} with expectations), "
         f"ingest: {n_tickets} tickets, {len(ingest_failed)} failed, "
-        f"threads: {sets_checked - sets_wrong}/{sets_checked} sets ok"
+        f"threads: {sets_checked - sets_wrong}/{sets_checked} sets ok, "
+        f"quotes: {q_match}/{q_total} trimmed as expected"
     )
     return 1 if crashes or sets_wrong else 0
 

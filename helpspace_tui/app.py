@@ -117,7 +117,8 @@ class HelpspaceApp(App[int], inherit_bindings=False):
             errors = [s for s in states if s.last_error]
             last = max((s.last_sync_at for s in states if s.last_sync_at), default=None)
             who = "syncing here" if self.syncing_here else "sync service"
-            when = f"last synced {last.astimezone(self.desk.config.tz()):%H:%M:%S}" if last else "not synced yet"
+            tz = self.desk.config.tz()
+            when = f"last synced {last.astimezone(tz):%H:%M:%S}" if last else "not synced yet"
             parts.append(f"{who}, {when}")
             if errors:
                 parts.append(f"sync failed: {errors[0].last_error}")
@@ -131,8 +132,13 @@ class HelpspaceApp(App[int], inherit_bindings=False):
     # -- syncing ---------------------------------------------------------------------------------
     def action_sync(self) -> None:
         if not self.syncing_here:
-            if self.desk.config.imap is None:
-                self.notify("Nothing to sync: no [imap] section in the config.", markup=False)
+            if self.main is not None and self.desk.can_send():
+                self.main.deliver()  # the outbox at least goes out now
+            if self.desk.outbox_dir is not None:
+                self.notify("Demo: no mailbox to sync; queued replies are written to "
+                            f"{self.desk.outbox_dir}.", markup=False)
+            elif self.desk.config.imap is None:
+                self.notify("Nothing to fetch: no [imap] section in the config.", markup=False)
             else:
                 self.notify("A sync service is syncing this store.", markup=False)
             return
@@ -179,11 +185,25 @@ class HelpspaceApp(App[int], inherit_bindings=False):
             yield SystemCommand("Tags", "Add or remove tags", main.action_tags)
             yield SystemCommand("Assign", "Assign to an agent", main.action_assign)
             yield SystemCommand("Status", "Change the status", main.action_status)
-            yield SystemCommand("Go to inboxes", "Focus the inbox list", main.action_focus_inboxes)
-        yield SystemCommand("Sync now", "Fetch new mail and send the outbox", self.action_sync)
-        yield SystemCommand("Keys", "Show every key", self.action_help)
-        yield SystemCommand("Quit", "Quit helpspace", self.action_quit_asking)
-        yield from super().get_system_commands(screen)
+            yield SystemCommand("Go to inboxes", "Focus the inbox list (i)", main.action_focus_inboxes)
+            yield SystemCommand("Go to the ticket list", "Focus the list (l)", main.action_focus_list)
+            yield SystemCommand("Read the conversation", "Open the highlighted ticket (c)",
+                                main.action_focus_conversation)
+            yield SystemCommand("Details", "Show To, Message-ID and why each mail is here (v)",
+                                main.action_toggle_details)
+            yield SystemCommand("Quoted text", "Show or fold quoted history (z)",
+                                main.action_toggle_quotes)
+            yield SystemCommand("Save an attachment", "Save one attachment (o)",
+                                main.action_save_attachment)
+            yield SystemCommand("Save all attachments", "Save every attachment (S)",
+                                main.action_save_all)
+        yield SystemCommand("Sync now", "Fetch new mail and send the outbox (ctrl+r)",
+                            self.action_sync)
+        yield SystemCommand("Keys", "Show every key (?)", self.action_help)
+        yield SystemCommand("Quit", "Quit helpspace (q)", self.action_quit_asking)
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Keys", "Quit"):  # ours replace Textual's own
+                yield command
 
     def action_quit_asking(self) -> None:
         unsent = sum(n for state, n in self.desk.store.outbox.counts().items()

@@ -36,6 +36,13 @@ class AgentConfig:
     name: str | None = None
     timezone: str | None = None
     keymap: str = "default"
+    download_dir: str | None = None  # where `o`/`S` save attachments
+
+    def downloads(self) -> Path:
+        if self.download_dir:
+            return Path(self.download_dir).expanduser()
+        home = Path.home() / "Downloads"
+        return home if home.is_dir() else Path.cwd()
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +90,8 @@ class Config:
 
 # key -> (type, required). Types are checked exactly (bool is not an int here).
 _SCHEMA: dict[str, dict[str, tuple[type, bool]]] = {
-    "agent": {"name": (str, False), "timezone": (str, False), "keymap": (str, False)},
+    "agent": {"name": (str, False), "timezone": (str, False), "keymap": (str, False),
+              "download_dir": (str, False)},
     "store": {"path": (str, False)},
     "imap": {
         "host": (str, True), "port": (int, False), "security": (str, False),
@@ -190,7 +198,8 @@ def load_config(path: Path | None = None, *, must_exist: bool = False) -> Config
         smtp = SmtpConfig(**_server(path, "smtp", d), from_=d["from"])
     return Config(
         path=path,
-        agent=AgentConfig(agent_d.get("name"), tz, agent_d.get("keymap", "default")),
+        agent=AgentConfig(agent_d.get("name"), tz, agent_d.get("keymap", "default"),
+                          agent_d.get("download_dir")),
         store_path=store_path,
         imap=imap,
         smtp=smtp,

@@ -345,3 +345,66 @@ async def test_m2_v_shows_why_each_mail_joined_the_ticket(desk: Desk) -> None:
         shot = _export(app)
         assert "threaded: In-Reply-To <app-1@cust.test>" in shot
         assert "message-id: <app-10@cust.test>" in shot
+
+
+async def test_z_folds_quoted_history_so_the_new_text_comes_first(desk: Desk) -> None:
+    body = ("It still fails.\n\nOn Mon, 2 Nov 2026 at 10:00, Support <s@acme.test> wrote:\n"
+            "> Please try again.\n> Thanks\n")
+    with desk.store.write():
+        ingest_raw(desk.store, mail(11, "Re: Cannot log in", "ann@cust.test", body,
+                                    headers="In-Reply-To: <app-1@cust.test>\r\n"))
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        while table(app).current.subject != "Cannot log in":
+            await pilot.press("j")
+        await pilot.pause()
+        shot = _export(app)
+        assert "It still fails." in shot and "Please try again." not in shot
+        assert "quoted lines hidden" in shot
+        await pilot.press("z")
+        await pilot.pause()
+        assert "Please try again." in _export(app)
+
+
+async def test_m5_o_and_S_save_attachments_to_the_download_folder(tmp_path: Path) -> None:
+    from helpspace_tui.config import AgentConfig
+
+    downloads = tmp_path / "dl"
+    downloads.mkdir()
+    config = Config(path=tmp_path / "c.toml", agent=AgentConfig(download_dir=str(downloads)))
+    d = Desk.open(config, store_path=tmp_path / "s.db")
+    raw = (b"From: ann@cust.test\r\nTo: s@acme.test\r\nSubject: logs\r\n"
+           b"Message-ID: <att-1@cust.test>\r\nMIME-Version: 1.0\r\n"
+           b"Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\n"
+           b"Content-Type: text/plain\r\n\r\nSee logs.\r\n--B\r\n"
+           b"Content-Type: text/plain; name=\"../../evil.log\"\r\n"
+           b"Content-Disposition: attachment; filename=\"../../evil.log\"\r\n\r\n"
+           b"line one\r\n--B--\r\n")
+    with d.store.write():
+        ingest_raw(d.store, raw)
+    app = app_for(d)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        await pilot.press("o")
+        assert isinstance(app.screen, PickScreen)
+        await pilot.press("enter")
+        await pilot.pause()
+        saved = sorted(p.name for p in downloads.iterdir())
+        assert len(saved) == 1 and ".." not in saved[0] and "/" not in saved[0]  # M7
+        assert (downloads / saved[0]).read_bytes() == b"line one"  # the CRLF before --B-- is the boundary
+        await pilot.press("S")
+        await pilot.pause()
+        assert len(list(downloads.iterdir())) == 2  # a second copy, never overwritten
+    assert not (tmp_path / "evil.log").exists()
+
+
+async def test_r6_ctrl_q_while_writing_keeps_the_last_keystrokes(desk: Desk) -> None:
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        tid = table(app).current.id
+        await pilot.press("r", *"typed just now")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert desk.store.drafts.get(desk.agent.id, tid, "reply") == "typed just now"

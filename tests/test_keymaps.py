@@ -42,7 +42,7 @@ def test_every_keymap_id_exists_in_code() -> None:
 
 
 def test_every_binding_is_in_the_default_keymap() -> None:
-    missing = set(code_bindings()) - set(flatten(load_keymap("default"))) - {"help.close"}
+    missing = set(code_bindings()) - set(flatten(load_keymap("default")))
     assert not missing, f"bindings missing from keymaps/default.toml: {missing}"
 
 
@@ -58,11 +58,16 @@ def test_no_two_bindings_clash_in_one_context() -> None:
         for bid, keys in table.items():
             for key in _keys(keys):
                 if context == "dialogs":
-                    continue  # one dialog at a time; each dialog's own keys are distinct
+                    continue  # one dialog at a time, and dialogs differ (checked below)
                 assert key not in seen, f"[{context}] {key} is bound to {seen[key]} and {bid}"
                 seen[key] = bid
                 if context in ("main", "list", "inboxes", "conversation"):
                     assert key not in app_keys, f"[{context}] {key} also quits/helps globally"
+    # within each dialog, no key means two things
+    dialogs = keymap["dialogs"]
+    for cls in CONTEXTS["dialogs"]:
+        keys = [k for b in cls.BINDINGS for k in _keys(dialogs[b.id])]  # type: ignore[union-attr]
+        assert len(keys) == len(set(keys)), f"clash among {cls.__name__}'s keys"
     # the main screen and the list share the focus chain: no key may mean two things
     main_keys = {k for v in keymap["main"].values() for k in _keys(v)}
     list_keys = {k for v in keymap["list"].values() for k in _keys(v)}

@@ -193,7 +193,7 @@ def test_m6_qp_latin9_forward_is_embedded() -> None:
 # --- M5: HTML, alternatives, attachments ----------------------------------------------
 def test_m5_html_only_mail_becomes_readable_text() -> None:
     p = parse_mail(fixture("html_only.eml"))
-    assert "[the help page](https://example.com/help?a=1)" in p.text
+    assert "the help page <https://example.com/help?a=1>" in p.text  # the URL stays visible
     assert "Company logo" in p.text  # image shown as its alt text
     assert "tracker.example.com" not in p.text  # remote image not referenced, never fetched
     assert "alert(1)" not in p.text and "color:red" not in p.text
@@ -204,7 +204,7 @@ def test_m5_html_only_mail_becomes_readable_text() -> None:
 
 def test_m5_alternative_with_empty_plain_uses_html() -> None:
     p = parse_mail(fixture("alternative_empty_plain.eml"))
-    assert p.text == "Only the _HTML_ part has text."
+    assert p.text == "Only the HTML part has text."  # no Markdown emphasis marks
 
 
 def test_m5_alternative_prefers_plain_text() -> None:

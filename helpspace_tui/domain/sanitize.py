@@ -10,6 +10,7 @@ Everything here is pure and linear-time (precompiled regexes, str.translate).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 
@@ -55,10 +56,8 @@ def fix_surrogates(s: str) -> str:
     and JSON all refuse lone surrogates."""
     if not _SURROGATE.search(s):
         return s
-    try:
+    with contextlib.suppress(UnicodeEncodeError):  # a surrogate outside U+DC80-U+DCFF
         s = s.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    except UnicodeEncodeError:
-        pass
     return _SURROGATE.sub("\ufffd", s)
 
 

@@ -78,6 +78,27 @@ _MANY_BLANKS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 _TAG = re.compile(r"<[^>]{0,10000}>")
 
 
+_HEADING = re.compile(r"^#{1,6} +", re.MULTILINE)
+_TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t:]*-{3,}[-| \t:]*$\n?", re.MULTILINE)
+_LINK = re.compile(r"\[([^\]\n]*)\]\(<?([^)\s>]+)>?(?: \"[^\"]*\")?\)")
+
+
+def _link(m: re.Match[str]) -> str:
+    label, url = m.group(1).strip(), m.group(2)
+    bare = url.removeprefix("mailto:")
+    if not label or label in (url, bare):
+        return bare
+    return f"{label} <{bare}>"
+
+
+def _plain(text: str) -> str:
+    """html2text writes Markdown; a person reads text: headings without '#', links as
+    'label <url>' (the URL stays visible, M5), no table rule rows."""
+    text = _HEADING.sub("", text)
+    text = _TABLE_RULE.sub("", text)
+    return _LINK.sub(_link, text)
+
+
 def strip_tags(markup: str) -> str:
     """Plain text from HTML with no formatting, for when html2text is too slow or fails."""
     try:
@@ -107,11 +128,11 @@ def html_to_text(markup: str) -> str:
         h.ignore_images = False
         h.inline_links = True
         h.protect_links = False
-        h.ignore_emphasis = False
+        h.ignore_emphasis = True  # "**bold**" reads as noise in a terminal
         h.escape_snob = False
         h.ignore_mailto_links = False
         text = h.handle(markup.replace("\\", _BACKSLASH_PARK))
-        text = _MD_ESCAPE.sub(r"\1", text).replace(_BACKSLASH_PARK, "\\")
+        text = _plain(_MD_ESCAPE.sub(r"\1", text).replace(_BACKSLASH_PARK, "\\"))
     except Exception:  # noqa: BLE001 - html2text bugs on odd markup must not lose the mail
         return strip_tags(markup)
     text = "\n".join(line.rstrip() for line in text.splitlines())

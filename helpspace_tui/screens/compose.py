@@ -36,6 +36,8 @@ class ComposeScreen(Screen[str | None]):
         self.initial = initial
         self._save_draft = save_draft
         self._save_timer: Timer | None = None
+        self._latest = initial
+        self._pending = False
 
     def compose(self) -> ComposeResult:
         head = Text(end="")
@@ -60,12 +62,15 @@ class ComposeScreen(Screen[str | None]):
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         # save shortly after typing stops: a crash or a closed terminal loses nothing
+        self._latest = event.text_area.text
+        self._pending = True
         if self._save_timer is not None:
             self._save_timer.stop()
         self._save_timer = self.set_timer(0.5, self._flush_draft)
 
     def _flush_draft(self) -> None:
-        self._save_draft(self.text)
+        self._pending = False
+        self._save_draft(self._latest)
 
     def action_send(self) -> None:
         if not self.text.strip():
@@ -79,5 +84,16 @@ class ComposeScreen(Screen[str | None]):
         self.dismiss(None)
 
     def action_discard(self) -> None:
-        self._save_draft("")
-        self.dismiss(None)
+        from helpspace_tui.screens.dialogs import ConfirmScreen
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._save_draft("")
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmScreen("Discard this draft?"), answer)
+
+    def on_unmount(self) -> None:
+        # quitting with Ctrl+Q while writing: the last keystrokes are saved too (R6)
+        if self._pending:
+            self._flush_draft()

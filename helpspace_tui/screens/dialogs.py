@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 from helpspace_tui import render
 
 DIALOG_CSS = """
-{name} {{ align: center middle; }}
+{name} {{ align: center middle; background: $background 50%; }}
 {name} > Vertical {{
     width: 60; max-width: 90%; height: auto; max-height: 80%;
     border: round $accent; background: $panel; padding: 0 1;

@@ -18,7 +18,11 @@ def _keys_text(keys: str) -> str:
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "close", "Close", id="help.close")]
+    BINDINGS = [
+        Binding("escape,q,question_mark", "close", "Close", id="help.close"),
+        Binding("j", "scroll('down')", "Down", show=False, id="help.down"),
+        Binding("k", "scroll('up')", "Up", show=False, id="help.up"),
+    ]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll { width: 80; max-width: 95%; height: 90%;
@@ -44,11 +48,16 @@ class HelpScreen(ModalScreen[None]):
             table.add_row("", "")
         table.add_row(Text("tab / shift+tab"), Text("next / previous pane"))
         with VerticalScroll():
-            yield Static(Text("Keys", style="bold"))
+            yield Static(Text.assemble(("Keys", "bold"),
+                                       ("   j/k or arrows scroll · esc closes", "dim")))
             yield Static(table)
 
     def on_mount(self) -> None:
         self.query_one(VerticalScroll).focus()  # arrows, PgDn and End scroll the list
+
+    def action_scroll(self, direction: str) -> None:
+        view = self.query_one(VerticalScroll)
+        view.scroll_down() if direction == "down" else view.scroll_up()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -3,6 +3,8 @@ on the highlighted ticket without opening it (SPEC V12)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,18 +18,20 @@ from helpspace_tui.domain.models import Status, Ticket
 from helpspace_tui.screens.compose import ComposeScreen
 from helpspace_tui.screens.dialogs import PickScreen, TagScreen
 from helpspace_tui.services import actions
+from helpspace_tui.services.attachments import list_attachments, save_all, save_attachment
 from helpspace_tui.services.delivery import deliver_outbox
 from helpspace_tui.services.desk import Desk
 from helpspace_tui.services.drafts import discard_draft, load_draft, save_draft
 from helpspace_tui.services.errors import ActionError
 from helpspace_tui.services.inboxes import inbox_counts
 from helpspace_tui.store import StoreError
-from helpspace_tui.widgets.conversation import Conversation
+from helpspace_tui.widgets.conversation import Conversation, human_size
 from helpspace_tui.widgets.customer_card import CustomerCard
 from helpspace_tui.widgets.inbox_list import InboxList
 from helpspace_tui.widgets.ticket_table import TicketTable
 
-NARROW = 120  # below this many columns the conversation replaces the list when opened
+NARROW = 140  # below this many columns the conversation replaces the list when opened
+WIDE = 170  # from this many columns on, the customer card has its own column
 
 STATUS_CHOICES = [
     (Status.OPEN.value, "Open"),
@@ -50,18 +54,21 @@ class MainScreen(Screen[None]):
         Binding("l", "focus_list", "List", show=False, id="main.list"),
         Binding("c", "focus_conversation", "Conversation", show=False, id="main.conversation"),
         Binding("v", "toggle_details", "Details", show=False, id="main.details"),
+        Binding("z", "toggle_quotes", "Quoted text", show=False, id="main.quotes"),
+        Binding("o", "save_attachment", "Save attachment", show=False, id="main.save_attachment"),
+        Binding("S", "save_all", "Save all attachments", show=False, id="main.save_all"),
     ]
 
     DEFAULT_CSS = """
     MainScreen #panes { height: 1fr; }
-    MainScreen #inboxes { width: 20; border: none; border-right: vkey $primary 50%; }
+    MainScreen #inboxes { width: 18; border: none; border-right: vkey $primary 50%; }
     MainScreen #tickets { width: 1fr; min-width: 40; }
-    MainScreen #reading { width: 1.3fr; border-left: vkey $primary 50%; }
+    MainScreen #reading { width: 1.2fr; border-left: vkey $primary 50%; }
     MainScreen #conversation { width: 1fr; }
-    MainScreen #customer { width: 26; border-left: vkey $primary 30%; }
+    MainScreen #customer { width: 24; border-left: vkey $primary 30%; }
     MainScreen #status-line { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
-    MainScreen.-narrow #customer { display: none; }
-    MainScreen.-narrow #inboxes { width: 18; }
+    MainScreen.-narrow #customer, MainScreen.-medium #customer { display: none; }
+    MainScreen.-narrow #inboxes { width: 16; }
     MainScreen.-narrow #reading { display: none; }
     MainScreen.-narrow.-reading #reading { display: block; border-left: none; }
     MainScreen.-narrow.-reading #tickets { display: none; }
@@ -106,6 +113,7 @@ class MainScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW, "-narrow")
+        self.set_class(self.size.width < WIDE, "-medium")
 
     # -- data ----------------------------------------------------------------------------
     def refresh_data(self, keep_ticket: int | None = None) -> None:
@@ -174,6 +182,50 @@ class MainScreen(Screen[None]):
         conv = self.query_one(Conversation)
         conv.details = not conv.details
         self.show_ticket(self.current, keep_scroll=True)
+
+    def action_toggle_quotes(self) -> None:
+        conv = self.query_one(Conversation)
+        conv.fold_quotes = not conv.fold_quotes
+        self.show_ticket(self.current, keep_scroll=True)
+
+    def _downloads(self) -> Path:
+        return self.desk.config.agent.downloads()
+
+    def action_save_attachment(self) -> None:
+        t = self._ticket_or_warn()
+        if t is None:
+            return
+        atts = list_attachments(self.desk.store, t.id)
+        if not atts:
+            self.notify(f"#{t.id} has no attachments.", markup=False)
+            return
+        choices = [(str(n), f"{n}. {a.filename} ({a.content_type}, {human_size(a.size)})")
+                   for n, a in enumerate(atts, start=1)]
+
+        def done(value: str | None) -> None:
+            if value is None:
+                return
+            try:
+                path = save_attachment(self.desk.store, t.id, int(value), self._downloads())
+            except (ActionError, OSError) as e:
+                self.notify(str(e), title="Not saved", severity="error", markup=False)
+                return
+            self.notify(f"Saved {path}", markup=False)
+
+        self.app.push_screen(PickScreen(f"Save an attachment of #{t.id} to {self._downloads()}",
+                                        choices), done)
+
+    def action_save_all(self) -> None:
+        t = self._ticket_or_warn()
+        if t is None:
+            return
+        try:
+            paths = save_all(self.desk.store, t.id, self._downloads())
+        except (ActionError, OSError) as e:
+            self.notify(str(e), title="Not saved", severity="error", markup=False)
+            return
+        self.notify(f"Saved {len(paths)} file{'s' if len(paths) != 1 else ''} to "
+                    f"{self._downloads()}", markup=False)
 
     # -- actions on the highlighted ticket (V12) -------------------------------------------
     def _ticket_or_warn(self) -> Ticket | None:

@@ -13,6 +13,8 @@ from textual.widgets import Static
 
 from helpspace_tui import render
 from helpspace_tui.domain.models import HistoryEntry, Message, MessageKind, Ticket
+from helpspace_tui.mail.quotes import split_reply
+from helpspace_tui.widgets.ticket_table import STATUS_STYLE
 
 KIND_LABEL = {
     MessageKind.CUSTOMER: ("customer", "bold green"),
@@ -35,18 +37,20 @@ def human_size(n: int) -> str:
 
 class MessageBlock(Static):
     DEFAULT_CSS = """
-    MessageBlock { padding: 0 1; margin: 0 0 1 0; border-left: wide $success; }
+    MessageBlock { padding: 0 1; margin: 1 0 1 0; border-left: wide $success; }
     MessageBlock.-agent { border-left: wide $accent; }
     MessageBlock.-note { border-left: wide $warning; background: $warning 12%; }
     MessageBlock.-auto_reply, MessageBlock.-bounce { border-left: wide $error; color: $text-muted; }
     """
 
-    def __init__(self, message: Message, tz: tzinfo | None, details: bool = False) -> None:
+    def __init__(self, message: Message, tz: tzinfo | None, details: bool = False,
+                 fold: bool = True) -> None:
         self.message = message
-        super().__init__(self._content(message, tz, details), classes=f"-{message.kind.value}")
+        super().__init__(self._content(message, tz, details, fold),
+                         classes=f"-{message.kind.value}")
 
     @staticmethod
-    def _content(m: Message, tz: tzinfo | None, details: bool) -> Group:
+    def _content(m: Message, tz: tzinfo | None, details: bool, fold: bool) -> Group:
         label, style = KIND_LABEL[m.kind]
         head = Text()
         head.append(f"{label}  ", style)
@@ -77,11 +81,16 @@ class MessageBlock(Static):
             parts.append(render.line("cc: " + ", ".join(str(a) for a in m.cc), "dim"))
         if m.delivery_error and m.delivery != "sent":
             parts.append(render.line(f"not sent: {m.delivery_error}", "red"))
-        parts.append(render.text(m.text.strip() or "(no text)"))
-        for a in m.attachments:
+        new, rest = split_reply(m.text) if fold and m.kind is not MessageKind.NOTE else (m.text, "")
+        parts.append(render.mail_text(new.strip() or "(no text)"))
+        if rest.strip():
+            hidden = len(rest.strip().splitlines())
+            parts.append(Text(f"··· {hidden} quoted line{'s' if hidden != 1 else ''} hidden"
+                              " (z shows them)", style="dim italic"))
+        for n, a in enumerate(m.attachments, start=1):
             kind = "inline" if a.inline else "attachment"
             parts.append(render.line(
-                f"📎 {a.filename}  {a.content_type}, {human_size(a.size)} ({kind})", "cyan"))
+                f"📎 {n}. {a.filename}  {a.content_type}, {human_size(a.size)} ({kind})", "cyan"))
         return Group(*parts)
 
 
@@ -96,13 +105,14 @@ class Conversation(VerticalScroll, can_focus=True):
     DEFAULT_CSS = """
     Conversation { padding: 0 1; }
     Conversation > .title { text-style: bold; margin: 0 0 1 0; }
-    Conversation > .history { color: $text-muted; margin: 0 0 1 2; }
+    Conversation > .history { color: $text-muted; margin: 0 0 0 2; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.ticket_id: int | None = None
         self.details = False  # To, Message-ID and why each mail joined this ticket
+        self.fold_quotes = True  # quoted history and signatures folded: new text first
 
     def show(self, ticket: Ticket | None, messages: list[Message],
              history: list[HistoryEntry], tz: tzinfo | None, *, keep_scroll: bool = False) -> None:
@@ -116,12 +126,29 @@ class Conversation(VerticalScroll, can_focus=True):
         title = Text(no_wrap=False, end="")
         title.append(f"#{ticket.id} ", "bold")
         title.append_text(render.line(ticket.subject, "bold"))
+        # the essentials in one line, for narrow terminals where the card is hidden
+        title.append("\n")
+        title.append(ticket.status.value, STATUS_STYLE[ticket.status])
+        if ticket.waiting_until:
+            title.append(f" until {ticket.waiting_until.astimezone(tz):%a %d %b %H:%M}"
+                         f" → {ticket.waiting_then}", "dim")
+        title.append(" · ", "dim")
+        title.append_text(render.line(ticket.assignee or "unassigned",
+                                      "cyan" if ticket.assignee else "dim"))
+        if ticket.team:
+            title.append(" · team ", "dim")
+            title.append_text(render.line(ticket.team))
+        if ticket.tags:
+            title.append(" · ", "dim")
+            title.append_text(render.line(" ".join(f"#{t}" for t in ticket.tags), "yellow"))
+        title.append(" · ", "dim")
+        title.append_text(render.line(str(ticket.customer), "dim"))
         widgets: list[Static] = [Static(title, classes="title")]
         events = sorted(history, key=lambda h: h.at)
         for m in messages:
             while events and events[0].at <= m.date:
                 widgets.append(self._history(events.pop(0), tz))
-            widgets.append(MessageBlock(m, tz, self.details))
+            widgets.append(MessageBlock(m, tz, self.details, self.fold_quotes))
         widgets.extend(self._history(h, tz) for h in events)
         self.mount_all(widgets)
         if same and keep_scroll:

@@ -29,9 +29,15 @@ class InboxList(OptionList):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._refs: dict[str, InboxRef] = {}
+        self._counts: list[InboxCount] = []
+
+    def on_resize(self) -> None:
+        if self._counts:  # the first counts came before the layout knew our width
+            self.show_counts(self._counts)
 
     def show_counts(self, counts: list[InboxCount]) -> None:
         """Redraw names and counts, keeping the highlighted inbox."""
+        self._counts = counts
         keep = self.highlighted
         keys = [c.inbox.key for c in counts]
         self._refs = {c.inbox.key: c.inbox for c in counts}

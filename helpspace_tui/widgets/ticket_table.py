@@ -24,6 +24,14 @@ from helpspace_tui.render import cell
 PAGE = 100
 MAX_PAGES = 20
 
+STATUS_LABEL = {
+    Status.ESCALATED: "ESC",
+    Status.OPEN: "open",
+    Status.WAITING: "wait",
+    Status.CLOSED: "closed",
+    Status.SPAM: "spam",
+}
+
 STATUS_STYLE = {
     Status.ESCALATED: "bold red",
     Status.OPEN: "bold green",
@@ -188,16 +196,20 @@ class TicketTable(ScrollView, can_focus=True):
         return Strip(segments).adjust_cell_length(width)
 
     def _format(self, t: Ticket, width: int) -> Text:
-        waiting = t.status is Status.WAITING
-        status = t.status.value + ("⏲" if t.waiting_until else "")
-        customer_w = 22 if width >= 90 else 14
-        assignee_w = 10 if width >= 70 else 0
+        # S3: waiting tickets are dimmed at the end of the list; closed ones too
+        waiting = t.status in (Status.WAITING, Status.CLOSED)
+        status = STATUS_LABEL[t.status] + ("⏲" if t.waiting_until else "")
+        customer_w = 20 if width >= 100 else 14
+        assignee_w = 8 if width >= 60 else 0
         tags = " ".join(f"#{x}" for x in t.tags)
         tags_w = min(len(tags), 24) if width >= 110 else 0
-        subject_w = max(8, width - 10 - customer_w - 5 - assignee_w - tags_w - 6)
+        # " status customer subject age[ assignee][ tags]": separators and fixed columns
+        fixed = 1 + 6 + 1 + customer_w + 1 + 1 + 4
+        fixed += (1 + assignee_w if assignee_w else 0) + (1 + tags_w if tags_w else 0)
+        subject_w = max(8, width - fixed)
         row = Text(no_wrap=True, end="")
         row.append(" ")
-        row.append(cell(status, 9), STATUS_STYLE[t.status])
+        row.append(cell(status, 6), STATUS_STYLE[t.status])
         row.append(" ")
         row.append(cell(t.customer.name or t.customer.addr, customer_w), "dim" if waiting else "")
         row.append(" ")
