@@ -6,7 +6,9 @@ agent. The Textual app is imported lazily so headless commands start fast."""
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -15,14 +17,14 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from helpspace_tui import __version__, cli_workflow
-from helpspace_tui.config import ConfigError, load_config
+from helpspace_tui.config import Config, ConfigError, default_store_path, load_config
 from helpspace_tui.domain.inboxes import parse_inbox
 from helpspace_tui.domain.models import Status, Ticket
 from helpspace_tui.domain.sanitize import sanitize_line, sanitize_text
 from helpspace_tui.services import actions, attachments
 from helpspace_tui.services.delivery import deliver_outbox
 from helpspace_tui.services.desk import Desk
-from helpspace_tui.services.errors import ActionError
+from helpspace_tui.services.errors import ActionError, NotFound
 from helpspace_tui.services.export import iso, message_dict, ticket_dict
 from helpspace_tui.services.inboxes import inbox_counts, list_tickets
 from helpspace_tui.services.ingest import reingest_pending
@@ -38,6 +40,13 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
+        m = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if m:
+            choices = re.findall(r"'?([\w:-]+)'?", m.group(2))
+            close = difflib.get_close_matches(m.group(1), choices, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise UsageError(f"{self.prog}: no such choice '{m.group(1)}'{hint}; see "
+                             f"{self.prog} --help")
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
@@ -150,6 +159,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
+# commands that may make a new store; the others work on one that exists, so that a typo
+# in [store] path is an error instead of an empty new store
+CREATES_STORE = {"sync", "agent", "team", "settings"}
+
+
+def check_store_path(config: Config, *, creating: bool) -> None:
+    path = config.store_path
+    if path.exists():
+        return
+    if not creating:
+        raise ActionError(f"no store at {path}: check [store] path in {config.path}, or run "
+                          "`helpspace sync --once` to make it")
+    if path != default_store_path() and not path.parent.is_dir():
+        raise ActionError(f"the folder of the store {path} does not exist: check [store] path "
+                          f"in {config.path}")
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     command = args.command or "app"
     if command == "demo":
@@ -157,6 +183,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return run_demo(args.store)
     config = load_config(args.config, must_exist=args.config is not None)
+    if command in cli_workflow.VALIDATORS:
+        cli_workflow.VALIDATORS[command](args)
+    check_store_path(config, creating=command in CREATES_STORE
+                     or (command == "app" and config.imap is not None))
     if command == "app":
         from helpspace_tui.app import run_app  # lazily: pulls in textual
 
@@ -205,6 +235,8 @@ def cmd_tickets(desk: Desk, args: argparse.Namespace) -> int:
     else:
         for t in tickets:
             print(_row(t))
+        if not tickets and sys.stdout.isatty():
+            print(f"no tickets in {inbox.title}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -290,7 +322,8 @@ def cmd_sync(desk: Desk, args: argparse.Namespace) -> int:
     while True:
         report = desk.sync()
         stamp = datetime.now().strftime("%H:%M:%S")
-        print(f"{stamp} sync: {report.summary()}", flush=True)
+        if not (report.errors and args.once and not report.fetched):
+            print(f"{stamp} sync: {report.summary()}", flush=True)
         for line in report.failed[:20]:
             print(f"helpspace: kept raw: {line}", file=sys.stderr)
         for line in report.errors:
@@ -314,25 +347,38 @@ def cmd_quarantine(desk: Desk, args: argparse.Namespace) -> int:
 
 
 def cmd_outbox(desk: Desk, args: argparse.Namespace) -> int:
+    code = EXIT_OK
     if args.retry is not None:
+        states = {i: s for i, _, s, _, _ in desk.store.outbox.unsent()}
+        if args.retry not in states:
+            raise NotFound(f"no unsent mail {args.retry} in the outbox (`helpspace outbox` "
+                           "lists them)")
         with desk.store.write():
             if not desk.store.outbox.retry(args.retry, datetime.now(UTC)):
-                raise ActionError(f"outbox mail {args.retry} is not a failed mail")
+                raise ActionError(f"outbox mail {args.retry} is {states[args.retry]}, not failed:"
+                                  " it is sent with the next sync or `--send`")
     if args.send or args.retry is not None:
         make_sender = desk.make_sender()
         if make_sender is None:
             desk.config.require_smtp()
         assert make_sender is not None
         report = deliver_outbox(desk.store, make_sender)
-        print(f"{len(report.sent)} sent, {len(report.failed)} not sent")
+        failed = sum(1 for r in desk.store.outbox.unsent() if r[2] == "failed")
+        print(f"{len(report.sent)} sent, {len(report.failed)} not sent now"
+              + (f"; {failed} failed for good (retry one with --retry ID)" if failed else ""),
+              file=sys.stderr if args.json else sys.stdout)
+        if report.failed:
+            code = EXIT_FAILED
     rows = desk.store.outbox.unsent()
     if args.json:
         _print_json([{"id": i, "ticket": t, "state": s, "attempts": n, "error": e}
                      for i, t, s, n, e in rows])
+    elif not rows:
+        print("the outbox is empty: every reply has been sent")
     else:
         for i, t, s, n, e in rows:
             print(f"{i:>5}  #{t:<6} {s:<8} {n} tries  {sanitize_line(e or '')}")
-    return EXIT_OK
+    return code
 
 
 def cmd_agents(desk: Desk, args: argparse.Namespace) -> int:

@@ -148,13 +148,17 @@ def add_parsers(sub: Any, ticket_id: Callable[[str], int], parser_class: type) -
 
 
 # -- commands ----------------------------------------------------------------------------------
-def cmd_assign(desk: Desk, args: argparse.Namespace) -> int:
+def check_assign_args(args: argparse.Namespace) -> None:
     if args.none and (args.agent or args.team):
         raise Usage("--none takes no agent and no team")
     if not args.none and not args.agent and not args.team:
         raise Usage("give either an agent name or --none (or --team TEAM [AGENT])")
     if args.team and (len(args.team) > 2 or (len(args.team) == 2 and args.agent)):
         raise Usage("--team takes a team and at most one agent")
+
+
+def cmd_assign(desk: Desk, args: argparse.Namespace) -> int:
+    check_assign_args(args)
     if args.none:
         t = actions.unassign(desk.store, desk.agent, args.id)
     elif args.team:
@@ -348,6 +352,10 @@ def cmd_history(desk: Desk, args: argparse.Namespace) -> int:
                   f"{sanitize_line(e.what)}")
     return 0
 
+
+# usage checks that need no store: run before the store is opened, so a typo on the
+# command line is exit 2 even where there is no store yet
+VALIDATORS: dict[str, Callable[[argparse.Namespace], None]] = {"assign": check_assign_args}
 
 COMMANDS: dict[str, Callable[[Desk, argparse.Namespace], int]] = {
     "assign": cmd_assign, "status": cmd_status, "agent": cmd_agent, "team": cmd_team,

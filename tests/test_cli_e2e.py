@@ -187,9 +187,10 @@ def test_sync_with_server_down_is_one_line_exit_1(tmp_path: Path, capsys) -> Non
         'security = "none"\nusername = "x"\npassword_command = "echo y"\n'
     )
     code = main(["--config", str(config), "sync", "--once"])
-    _, err = capsys.readouterr()
+    out, err = capsys.readouterr()
     assert code == 1
     assert "127.0.0.1" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1 and out == ""  # one line, no "0 fetched"
 
 
 def test_cli_subprocess_has_no_traceback_on_bad_config(tmp_path: Path) -> None:
@@ -200,3 +201,19 @@ def test_cli_subprocess_has_no_traceback_on_bad_config(tmp_path: Path) -> None:
     assert r.returncode == 1
     assert "did you mean 'host'" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_r6_outbox_lists_failed_replies_and_retries_them(cli: Cli, mailbox: Mailbox,
+                                                         smtp_server: SmtpServer) -> None:
+    mailbox.append(make_mail(1, subject="Q", sender="ann@cust.test"))
+    cli("sync", "--once")
+    tid = str(cli.json("tickets")[0]["id"])
+    smtp_server.reject_next(code=550, text="mailbox unavailable")
+    code, _, err = cli("reply", tid, stdin="Answer")
+    assert code == 1 and "saved but not sent" in err  # R6: kept, and said so
+    rows = cli.json("outbox")
+    assert len(rows) == 1 and rows[0]["state"] == "failed" and "550" in rows[0]["error"]
+    assert cli("outbox", "--retry", "999")[0] == 3
+    code, out, _ = cli("outbox", "--retry", str(rows[0]["id"]))
+    assert code == 0 and "the outbox is empty" in out
+    assert len(smtp_server.wait_for(1)) == 1

@@ -296,5 +296,24 @@ def test_g4_cli_assign_needs_agent_or_none(good_config: Path,
 
 
 def test_g4_cli_good_config_works(good_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from helpspace_tui.store import Store
+
+    Store(good_config.parent / "s.db").close()  # what the first sync makes
     code, out, err = run(capsys, "--config", str(good_config), "tickets")
     assert (code, out, err) == (0, "", "")
+
+
+def test_store_path_typo_is_an_error_not_a_new_empty_store(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = write(tmp_path, f'[store]\npath = "{tmp_path / "typo" / "s.db"}"\n')
+    code, out, err = run(capsys, "--config", str(config), "tickets")
+    assert code == 1 and "no store at" in err and "[store] path" in err
+    code, out, err = run(capsys, "--config", str(config), "agent", "list")
+    assert code == 1 and "does not exist" in err  # its folder is missing: never made up
+    assert not (tmp_path / "typo").exists()
+
+
+def test_unknown_command_suggests_the_nearest(good_config: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "--config", str(good_config), "tikets")
+    assert code == 2 and "did you mean 'tickets'?" in err
