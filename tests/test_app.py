@@ -408,3 +408,101 @@ async def test_r6_ctrl_q_while_writing_keeps_the_last_keystrokes(desk: Desk) -> 
         await pilot.press("ctrl+q")
         await pilot.pause()
     assert desk.store.drafts.get(desk.agent.id, tid, "reply") == "typed just now"
+
+
+async def test_v12_space_marks_tickets_and_s_changes_them_all(desk: Desk) -> None:
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        await pilot.press("space", "space")  # marks the first two, moving down
+        t = table(app)
+        assert len(t.marked) == 2
+        assert "2 marked" in _export(app)
+        marked = set(t.marked)
+        await pilot.press("s", *"clos", "enter")
+        await pilot.pause()
+        assert {desk.store.tickets.get(i).status for i in marked} == {Status.CLOSED}
+        assert not t.marked and t.total == 1  # both left Unassigned (V9)
+
+
+async def test_s4_waiting_until_from_the_status_picker(desk: Desk) -> None:
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        tid = table(app).current.id
+        await pilot.press("s", *"until", "enter")
+        await pilot.pause()
+        await pilot.press(*"3d")
+        await pilot.pause()
+        assert "= " in _export(app)  # the parsed time is shown while typing
+        await pilot.press("enter", "down", "enter")  # then: escalated
+        await pilot.pause()
+        t = desk.store.tickets.get(tid)
+        assert t.status is Status.WAITING and t.waiting_then is Status.ESCALATED
+        left = t.waiting_until - datetime.now(UTC)
+        assert timedelta(days=2, hours=23) < left <= timedelta(days=3)
+
+
+async def test_w1_w_follows_and_the_watched_inbox_lists_it(desk: Desk) -> None:
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        tid = table(app).current.id
+        await pilot.press("w")
+        await pilot.pause()
+        assert desk.agent.name in desk.store.tickets.get(tid).followers
+        await pilot.press("i", "j", "j", "j", "j")  # Watched
+        await pilot.pause()
+        assert table(app).total == 1 and table(app).current.id == tid
+
+
+async def test_s6_v8_spam_delete_and_admin_restore(desk: Desk) -> None:
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        first, second = table(app).row(0).id, table(app).row(1).id
+        await pilot.press("exclamation_mark")
+        await pilot.pause()
+        assert desk.store.tickets.get(first).status is Status.SPAM
+        await pilot.press("d", "y")  # the highlighted one is now `second`
+        await pilot.pause()
+        t = desk.store.tickets.get(second)
+        assert t.trashed_at is not None and t.status is Status.OPEN  # a mark, status kept
+        await pilot.press("i", *"jjjjjjj")  # Trash
+        await pilot.pause()
+        assert table(app).current.id == second
+        await pilot.press("l", "u")  # the first agent of a store is its admin
+        await pilot.pause()
+        assert desk.store.tickets.get(second).trashed_at is None
+
+
+async def test_t1_f_filters_the_list_by_tag(desk: Desk) -> None:
+    actions.tag(desk.store, desk.agent, 2, ["billing"], [])
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        await pilot.press("f", *"bill", "enter")
+        await pilot.pause()
+        assert table(app).total == 1 and table(app).current.id == 2
+        assert "#billing" in _export(app)
+        await pilot.press("f", *"all", "enter")
+        await pilot.pause()
+        assert table(app).total == 3
+
+
+async def test_a1_assign_to_a_team_and_its_inbox(desk: Desk) -> None:
+    from helpspace_tui.services import admin
+
+    admin.add_team(desk.store, desk.agent, "Billing")
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        tid = table(app).current.id
+        await pilot.press("a", *"team bil", "enter")
+        await pilot.pause()
+        t = desk.store.tickets.get(tid)
+        assert t.team == "Billing" and t.assignee is None
+        assert table(app).total == 3  # V1 decision: team-only stays in Unassigned
+        inboxes = app.screen.query_one(InboxList)
+        labels = [str(inboxes.get_option_at_index(i).prompt) for i in range(inboxes.option_count)]
+        assert any("Billing" in label and label.rstrip().endswith("1") for label in labels)  # V11

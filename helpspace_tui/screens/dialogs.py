@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -107,15 +110,15 @@ class TagScreen(ModalScreen[list[str] | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel_tags")]
     DEFAULT_CSS = DIALOG_CSS.format(name="TagScreen")
 
-    def __init__(self, ticket_id: int, current: list[str], known: list[str]) -> None:
+    def __init__(self, label: str, current: list[str], known: list[str]) -> None:
         super().__init__()
-        self.ticket_id = ticket_id
+        self.label = label
         self.current = current
         self.known = known
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"Tags of #{self.ticket_id}", classes="dialog-title")
+            yield Static(f"Tags of {self.label}", classes="dialog-title")
             now = " ".join(f"#{t}" for t in self.current) or "(none)"
             yield Static(render.line(f"now: {now}"))
             yield Input(placeholder="tag  -tag-to-remove", id="tags",
@@ -150,3 +153,58 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+class WaitingScreen(ModalScreen[tuple[datetime, str] | None]):
+    """S4: waiting until a time, then a chosen status. The time is typed in the agent's
+    words ('tomorrow 9:00', '3d', 'fri', '2026-12-24 09:00')."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel_waiting")]
+    DEFAULT_CSS = DIALOG_CSS.format(name="WaitingScreen") + """
+    WaitingScreen #when-error { color: $error; height: auto; }
+    """
+
+    def __init__(self, ticket_id: int, parse: Callable[[str], datetime],
+                 show: Callable[[datetime], str]) -> None:
+        super().__init__()
+        self.ticket_id = ticket_id
+        self.parse = parse
+        self.show = show
+        self.until: datetime | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(f"#{self.ticket_id} waits until…", classes="dialog-title")
+            yield Input(placeholder="tomorrow 9:00 · 3d · fri · 2026-12-24 09:00", id="when")
+            yield Static("", id="when-error")
+            yield Static("then becomes:")
+            yield OptionList(Option("open", id="open"), Option("escalated", id="escalated"),
+                             Option("closed", id="closed"), id="then")
+            yield Static(Text("enter next · esc cancel"), classes="dialog-help")
+
+    def on_mount(self) -> None:
+        self.query_one("#when", Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        note = self.query_one("#when-error", Static)
+        try:
+            self.until = self.parse(event.value) if event.value.strip() else None
+            note.update(Text(f"= {self.show(self.until)}", style="dim") if self.until else "")
+        except ValueError as e:
+            self.until = None
+            note.update(render.line(str(e)))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if self.until is not None:
+            then = self.query_one("#then", OptionList)
+            then.highlighted = then.highlighted or 0
+            then.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if self.until is None:
+            self.query_one("#when", Input).focus()
+            return
+        self.dismiss((self.until, event.option.id or "open"))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -3,8 +3,10 @@ on the highlighted ticket without opening it (SPEC V12)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,8 +17,9 @@ from textual.widgets import Footer, Static
 from helpspace_tui import render
 from helpspace_tui.domain.inboxes import InboxRef
 from helpspace_tui.domain.models import Status, Ticket
+from helpspace_tui.domain.when import parse_when
 from helpspace_tui.screens.compose import ComposeScreen
-from helpspace_tui.screens.dialogs import PickScreen, TagScreen
+from helpspace_tui.screens.dialogs import ConfirmScreen, PickScreen, TagScreen, WaitingScreen
 from helpspace_tui.services import actions
 from helpspace_tui.services.attachments import list_attachments, save_all, save_attachment
 from helpspace_tui.services.delivery import deliver_outbox
@@ -57,12 +60,19 @@ class MainScreen(Screen[None]):
         Binding("z", "toggle_quotes", "Quoted text", show=False, id="main.quotes"),
         Binding("o", "save_attachment", "Save attachment", show=False, id="main.save_attachment"),
         Binding("S", "save_all", "Save all attachments", show=False, id="main.save_all"),
+        Binding("w", "follow", "Follow", show=False, id="main.follow"),
+        Binding("exclamation_mark", "spam", "Spam / not spam", show=False, id="main.spam"),
+        Binding("d", "delete", "Delete (to Trash)", show=False, id="main.delete"),
+        Binding("u", "restore", "Restore from Trash", show=False, id="main.restore"),
+        Binding("f", "filter_tag", "Filter by tag", show=False, id="main.filter_tag"),
     ]
 
     DEFAULT_CSS = """
     MainScreen #panes { height: 1fr; }
     MainScreen #inboxes { width: 18; border: none; border-right: vkey $primary 50%; }
-    MainScreen #tickets { width: 1fr; min-width: 40; }
+    MainScreen #list-pane { width: 1fr; min-width: 40; }
+    MainScreen #list-head { height: 1; padding: 0 1; color: $text-muted; }
+    MainScreen #tickets { height: 1fr; }
     MainScreen #reading { width: 1.2fr; border-left: vkey $primary 50%; }
     MainScreen #conversation { width: 1fr; }
     MainScreen #customer { width: 24; border-left: vkey $primary 30%; }
@@ -71,7 +81,7 @@ class MainScreen(Screen[None]):
     MainScreen.-narrow #inboxes { width: 16; }
     MainScreen.-narrow #reading { display: none; }
     MainScreen.-narrow.-reading #reading { display: block; border-left: none; }
-    MainScreen.-narrow.-reading #tickets { display: none; }
+    MainScreen.-narrow.-reading #list-pane { display: none; }
     MainScreen.-narrow.-reading #inboxes { display: none; }
     """
 
@@ -79,6 +89,7 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.desk = desk
         self.inbox = InboxRef("unassigned")
+        self.tag: str | None = None  # T1: the list filtered by one tag
         self.tz = desk.config.tz()
 
     # -- layout ------------------------------------------------------------------------
@@ -86,12 +97,14 @@ class MainScreen(Screen[None]):
         store, agent = self.desk.store, self.desk.agent
         with Horizontal(id="panes"):
             yield InboxList(id="inboxes")
-            yield TicketTable(
-                load=lambda offset, limit: store.tickets.list(self.inbox, agent.id,
-                                                              offset=offset, limit=limit),
-                count=lambda: store.tickets.count(self.inbox, agent.id),
-                id="tickets",
-            )
+            with Vertical(id="list-pane"):
+                yield Static("", id="list-head")
+                yield TicketTable(
+                    load=lambda offset, limit: store.tickets.list(
+                        self.inbox, agent.id, offset=offset, limit=limit, tag=self.tag),
+                    count=lambda: store.tickets.count(self.inbox, agent.id, tag=self.tag),
+                    id="tickets",
+                )
             with Horizontal(id="reading"):
                 yield Conversation(id="conversation")
                 with Vertical(id="customer"):
@@ -122,10 +135,24 @@ class MainScreen(Screen[None]):
         keep = keep_ticket if keep_ticket is not None else (
             self.current.id if self.current else None)
         self.query_one(InboxList).show_counts(inbox_counts(self.desk.store, self.desk.agent))
-        self.table.empty_text = f"No tickets in {self.inbox.title}."
+        tagged = f" tagged #{self.tag}" if self.tag else ""
+        self.table.empty_text = f"No tickets{tagged} in {self.inbox.title}."
         self.table.reload(keep, lambda tid: self.desk.store.tickets.position(
-            self.inbox, self.desk.agent.id, tid))
+            self.inbox, self.desk.agent.id, tid, tag=self.tag))
+        self.show_list_head()
         self.show_ticket(self.current, keep_scroll=True)
+
+    def show_list_head(self) -> None:
+        head = Text(no_wrap=True)
+        head.append(self.inbox.title, "bold")
+        head.append(f" · {self.table.total} ticket{'s' if self.table.total != 1 else ''}")
+        if self.tag:
+            head.append(" · ")
+            head.append_text(render.line(f"#{self.tag}", "yellow"))
+            head.append(" (f changes)", "dim")
+        if self.table.marked:
+            head.append(f" · {len(self.table.marked)} marked", "bold magenta")
+        self.query_one("#list-head", Static).update(head)
 
     def show_ticket(self, ticket: Ticket | None, *, keep_scroll: bool = False) -> None:
         store = self.desk.store
@@ -161,6 +188,9 @@ class MainScreen(Screen[None]):
         self.query_one(Conversation).focus()
 
     def action_back(self) -> None:
+        if self.table.marked:
+            self.table.clear_marks()
+            return
         if self.has_class("-reading") or self.focused is self.query_one(Conversation):
             self.remove_class("-reading")
             self.table.focus()
@@ -287,46 +317,173 @@ class MainScreen(Screen[None]):
         self.app.push_screen(ComposeScreen(kind, heading, load_draft(store, agent, t.id, kind), keep),
                              done)
 
+    def _targets(self) -> list[Ticket]:
+        """The marked tickets, else the highlighted one (V12: bulk triage)."""
+        t = self.table
+        if t.marked:
+            tickets = [self.desk.store.tickets.get(i) for i in sorted(t.marked)]
+            return [x for x in tickets if x is not None]
+        current = self._ticket_or_warn()
+        return [current] if current is not None else []
+
+    def _apply_all(self, what: str, fn, tickets: list[Ticket], *args, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
+        """One action on each target; failures are reported together, the rest go on."""
+        errors: list[str] = []
+        done = 0
+        for t in tickets:
+            try:
+                fn(self.desk.store, self.desk.agent, t.id, *args, **kwargs)
+                done += 1
+            except (ActionError, StoreError) as e:
+                errors.append(f"#{t.id}: {e}")
+        keep = self.current.id if self.current else None
+        self.table.clear_marks()
+        self.refresh_data(keep_ticket=keep)
+        if errors:
+            self.notify("\n".join(errors[:5]), title=f"{what} failed", severity="error",
+                        markup=False)
+        elif len(tickets) > 1:
+            self.notify(f"{what}: {done} tickets.", markup=False)
+
+    def _label(self, tickets: list[Ticket]) -> str:
+        return f"#{tickets[0].id}" if len(tickets) == 1 else f"{len(tickets)} tickets"
+
+    def on_ticket_table_marks_changed(self, event: TicketTable.MarksChanged) -> None:
+        self.show_list_head()
+
     def action_tags(self) -> None:
-        t = self._ticket_or_warn()
-        if t is None:
+        tickets = self._targets()
+        if not tickets:
             return
+        current = tickets[0].tags if len(tickets) == 1 else []
 
         def done(words: list[str] | None) -> None:
             if not words:
                 return
             add = [w for w in words if not w.startswith("-")]
             remove = [w[1:] for w in words if w.startswith("-") and len(w) > 1]
-            self._apply("Tags", actions.tag, t.id, add, remove)
+            self._apply_all("Tags", actions.tag, tickets, add, remove)
 
-        self.app.push_screen(TagScreen(t.id, t.tags, self.desk.store.tickets.all_tags()), done)
+        self.app.push_screen(TagScreen(self._label(tickets), current,
+                                       self.desk.store.tickets.all_tags()), done)
 
     def action_assign(self) -> None:
-        t = self._ticket_or_warn()
-        if t is None:
+        tickets = self._targets()
+        if not tickets:
             return
-        me = self.desk.agent.name
-        choices = [(a.name, a.name + (" (me)" if a.name == me else ""))
-                   for a in self.desk.store.agents.list()]
-        choices.append(("\x00none", "nobody (unassign)"))
+        store, me = self.desk.store, self.desk.agent.name
+        choices = [(f"agent:{a.name}", a.name + (" (me)" if a.name == me else ""))
+                   for a in store.agents.list()]
+        for team in store.agents.teams():  # A1: a team, or a team and one of its agents
+            choices.append((f"team:{team}", f"team {team}"))
+            choices += [(f"team:{team}:{m}", f"team {team} · {m}")
+                        for m in store.agents.members(team)]
+        choices.append(("none", "nobody (unassign)"))
+        current = f"agent:{tickets[0].assignee}" if len(tickets) == 1 and tickets[0].assignee \
+            else None
 
         def done(value: str | None) -> None:
             if value is None:
                 return
-            self._apply("Assign", actions.assign, t.id, None if value == "\x00none" else value)
+            kind, _, rest = value.partition(":")
+            if kind == "none":
+                self._apply_all("Assign", actions.unassign, tickets)
+            elif kind == "agent":
+                self._apply_all("Assign", actions.assign, tickets, rest)
+            else:
+                team, _, agent = rest.partition(":")
+                self._apply_all("Assign", actions.assign_team, tickets, team, agent or None)
 
-        self.app.push_screen(PickScreen(f"Assign #{t.id} to", choices, t.assignee), done)
+        self.app.push_screen(PickScreen(f"Assign {self._label(tickets)} to", choices, current),
+                             done)
 
     def action_status(self) -> None:
-        t = self._ticket_or_warn()
-        if t is None:
+        tickets = self._targets()
+        if not tickets:
             return
+        choices = [*STATUS_CHOICES, ("waiting-until", "Waiting until… (then changes by itself)")]
+        current = tickets[0].status.value if len(tickets) == 1 else None
 
         def done(value: str | None) -> None:
-            if value is not None:
-                self._apply("Status", actions.set_status, t.id, Status(value))
+            if value == "waiting-until":
+                self._ask_waiting(tickets)
+            elif value is not None:
+                self._apply_all("Status", actions.set_status, tickets, Status(value))
 
-        self.app.push_screen(PickScreen(f"Status of #{t.id}", STATUS_CHOICES, t.status.value), done)
+        self.app.push_screen(PickScreen(f"Status of {self._label(tickets)}", choices, current),
+                             done)
+
+    def _ask_waiting(self, tickets: list[Ticket]) -> None:
+        tz = self.tz
+
+        def parse(text: str) -> datetime:
+            return parse_when(text, datetime.now(UTC), tz)
+
+        def show(when: datetime) -> str:
+            return f"{when.astimezone(tz):%a %d %b %Y %H:%M}"
+
+        def done(answer: tuple[datetime, str] | None) -> None:
+            if answer is not None:
+                until, then = answer
+                self._apply_all("Waiting until", actions.set_status, tickets, Status.WAITING,
+                                until=until, then=Status(then))
+
+        self.app.push_screen(WaitingScreen(tickets[0].id, parse, show), done)
+
+    def action_follow(self) -> None:
+        """W1: follow or stop following (as the highlighted ticket says)."""
+        tickets = self._targets()
+        if not tickets:
+            return
+        me = self.desk.agent.name
+        if me in tickets[0].followers:
+            self._apply_all("Unfollow", actions.unfollow, tickets)
+            self.notify(f"You no longer follow {self._label(tickets)}.", markup=False)
+        else:
+            self._apply_all("Follow", actions.follow, tickets)
+            self.notify(f"You follow {self._label(tickets)}: its updates notify you.",
+                        markup=False)
+
+    def action_spam(self) -> None:
+        """S6: mark as spam, or (on a spam ticket) as not spam."""
+        tickets = self._targets()
+        if not tickets:
+            return
+        if tickets[0].status is Status.SPAM:
+            self._apply_all("Not spam", actions.mark_not_spam, tickets)
+        else:
+            self._apply_all("Spam", actions.mark_spam, tickets)
+
+    def action_delete(self) -> None:
+        """V8: to Trash (a mark; an admin can restore it for 30 days)."""
+        tickets = self._targets()
+        if not tickets:
+            return
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self._apply_all("Delete", actions.trash, tickets)
+
+        self.app.push_screen(ConfirmScreen(f"Move {self._label(tickets)} to Trash?"), done)
+
+    def action_restore(self) -> None:
+        """V8: admins move a trashed ticket back."""
+        tickets = self._targets()
+        if tickets:
+            self._apply_all("Restore", actions.restore, tickets)
+
+    def action_filter_tag(self) -> None:
+        choices = [("\x00all", "all tickets (no tag filter)")]
+        choices += [(t, f"#{t}") for t in self.desk.store.tickets.all_tags()]
+
+        def done(value: str | None) -> None:
+            if value is None:
+                return
+            self.tag = None if value == "\x00all" else value
+            self.table.cursor = 0
+            self.refresh_data()
+
+        self.app.push_screen(PickScreen("Show only tickets tagged", choices, self.tag), done)
 
     # -- sending -------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="deliver", exit_on_error=False)

@@ -66,6 +66,7 @@ class TicketTable(ScrollView, can_focus=True):
         Binding("pagedown,ctrl+f", "page_down", "Page down", show=False, id="list.page_down"),
         Binding("pageup,ctrl+u", "page_up", "Page up", show=False, id="list.page_up"),
         Binding("enter", "open", "Open", id="list.open"),
+        Binding("space", "mark", "Mark", id="list.mark"),
     ]
 
     COMPONENT_CLASSES = {"ticket-table--cursor"}
@@ -84,6 +85,11 @@ class TicketTable(ScrollView, can_focus=True):
         def can_replace(self, message: Message) -> bool:  # coalesce floods of j/k
             return isinstance(message, TicketTable.Highlighted)
 
+    class MarksChanged(Message):
+        def __init__(self, count: int) -> None:
+            self.count = count
+            super().__init__()
+
     class Opened(Message):
         def __init__(self, ticket: Ticket) -> None:
             self.ticket = ticket
@@ -97,6 +103,7 @@ class TicketTable(ScrollView, can_focus=True):
         self._pages: OrderedDict[int, list[Ticket]] = OrderedDict()
         self.total = 0
         self.empty_text = "No tickets here."
+        self.marked: set[int] = set()  # tickets picked for a bulk action (V12)
 
     # -- data ----------------------------------------------------------------------------
     def reload(self, keep_ticket: int | None = None, position: Callable[[int], int | None]
@@ -162,6 +169,23 @@ class TicketTable(ScrollView, can_focus=True):
     def action_page_up(self) -> None:
         self.cursor = max(0, self.cursor - max(1, self.size.height - 1))
 
+    def action_mark(self) -> None:
+        t = self.current
+        if t is None:
+            return
+        self.marked.symmetric_difference_update({t.id})
+        self.post_message(self.MarksChanged(len(self.marked)))
+        if self.cursor < self.total - 1:
+            self.cursor += 1
+        else:
+            self.refresh()
+
+    def clear_marks(self) -> None:
+        if self.marked:
+            self.marked.clear()
+            self.post_message(self.MarksChanged(0))
+            self.refresh()
+
     def action_open(self) -> None:
         t = self.current
         if t is not None:
@@ -208,7 +232,7 @@ class TicketTable(ScrollView, can_focus=True):
         fixed += (1 + assignee_w if assignee_w else 0) + (1 + tags_w if tags_w else 0)
         subject_w = max(8, width - fixed)
         row = Text(no_wrap=True, end="")
-        row.append(" ")
+        row.append("●" if t.id in self.marked else " ", "bold magenta")
         row.append(cell(status, 6), STATUS_STYLE[t.status])
         row.append(" ")
         row.append(cell(t.customer.name or t.customer.addr, customer_w), "dim" if waiting else "")
