@@ -292,8 +292,11 @@ class MainScreen(Screen[None]):
             heading = [f"Reply to #{t.id}: {t.subject}", f"To: {t.customer}",
                        f"From: {self.desk.sender_address}"]
         else:
+            others = [a.name for a in store.agents.list() if a.id != agent.id]
             heading = [f"Internal note on #{t.id}: {t.subject}",
-                       "Only agents see notes; they are never mailed."]
+                       "Only agents see notes; they are never mailed."
+                       + (f" @name makes an agent follow and notifies them: "
+                          f"{', '.join('@' + n for n in others[:8])}" if others else "")]
 
         def keep(text: str) -> None:
             try:
