@@ -23,8 +23,11 @@ from helpspace_tui.screens.compose import ComposeScreen
 from helpspace_tui.screens.dialogs import ConfirmScreen
 from helpspace_tui.screens.help import HelpScreen
 from helpspace_tui.screens.main import MainScreen
+from helpspace_tui.screens.notifications import NotificationsScreen
+from helpspace_tui.screens.reports import ReportsScreen
 from helpspace_tui.services import actions
 from helpspace_tui.services.desk import Desk
+from helpspace_tui.services.notifications import unread_count
 from helpspace_tui.services.sync import SyncReport
 from helpspace_tui.store import StoreError
 from helpspace_tui.widgets.conversation import Conversation
@@ -92,6 +95,8 @@ class HelpspaceApp(App[int], inherit_bindings=False):
             self._data_version = version
             if self.main is not None:
                 self.main.refresh_data()
+            if isinstance(self.screen, ReportsScreen | NotificationsScreen):
+                self.screen.refresh_data()
             self.update_status()
 
     def fire_timers(self) -> None:
@@ -124,6 +129,9 @@ class HelpspaceApp(App[int], inherit_bindings=False):
                 parts.append(f"sync failed: {errors[0].last_error}")
             if self.last_sync:
                 parts.append(self.last_sync)
+        unread = unread_count(self.desk.store, self.desk.agent)
+        if unread:
+            parts.append(f"{unread} unread notification{'s' if unread != 1 else ''} (N)")
         unsent = sum(n for state, n in self.desk.store.outbox.counts().items() if state != "sent")
         if unsent:
             parts.append(f"{unsent} repl{'y' if unsent == 1 else 'ies'} not sent yet")
@@ -174,6 +182,8 @@ class HelpspaceApp(App[int], inherit_bindings=False):
             ("Inboxes", InboxList.BINDINGS),
             ("Conversation", Conversation.BINDINGS),
             ("Writing a reply or note", ComposeScreen.BINDINGS),
+            ("Reports", ReportsScreen.BINDINGS),
+            ("Notifications", NotificationsScreen.BINDINGS),
         ]
         self.push_screen(HelpScreen(sections, flatten(self._keymap_data)))
 
@@ -197,6 +207,16 @@ class HelpspaceApp(App[int], inherit_bindings=False):
                                 main.action_save_attachment)
             yield SystemCommand("Save all attachments", "Save every attachment (S)",
                                 main.action_save_all)
+            yield SystemCommand("Follow", "Follow or stop following (w)", main.action_follow)
+            yield SystemCommand("Spam", "Mark as spam or not spam (!)", main.action_spam)
+            yield SystemCommand("Delete", "Move to Trash (d)", main.action_delete)
+            yield SystemCommand("Restore", "Move back from Trash, admins (u)", main.action_restore)
+            yield SystemCommand("Filter by tag", "Show only tickets with a tag (f)",
+                                main.action_filter_tag)
+            yield SystemCommand("Notifications", "Updates on tickets you follow (N)",
+                                main.action_notifications)
+            yield SystemCommand("Reports", "Tickets by tag, status or agent (R)",
+                                main.action_reports)
         yield SystemCommand("Sync now", "Fetch new mail and send the outbox (ctrl+r)",
                             self.action_sync)
         yield SystemCommand("Keys", "Show every key (?)", self.action_help)

@@ -506,3 +506,40 @@ async def test_a1_assign_to_a_team_and_its_inbox(desk: Desk) -> None:
         inboxes = app.screen.query_one(InboxList)
         labels = [str(inboxes.get_option_at_index(i).prompt) for i in range(inboxes.option_count)]
         assert any("Billing" in label and label.rstrip().endswith("1") for label in labels)  # V11
+
+
+async def test_r5_w1_a_mention_notifies_and_N_jumps_to_the_ticket(desk: Desk) -> None:
+    with desk.store.write():
+        maria = desk.store.agents.add("maria", BASE)
+    actions.set_status(desk.store, desk.agent, 2, Status.CLOSED)  # not in Unassigned now
+    actions.note(desk.store, maria, 2, f"@{desk.agent.name} can you check the invoice?")
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        assert "1 unread notification" in _export(app)
+        await pilot.press("N")
+        await pilot.pause()
+        assert "mentioned you" in _export(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert table(app).current.id == 2  # it switched to an inbox that has the ticket
+        assert app.screen.inbox.name == "all"
+        assert "unread notification" not in _export(app)
+
+
+async def test_t2_R_shows_reports_by_tag_status_and_agent(desk: Desk) -> None:
+    actions.tag(desk.store, desk.agent, 1, ["login"], [])
+    actions.tag(desk.store, desk.agent, 3, ["login", "spam-ish"], [])
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        await pilot.press("R")
+        await pilot.pause()
+        shot = _export(app)
+        assert "Tickets by tag" in shot and "login" in shot
+        await pilot.press("s")
+        await pilot.pause()
+        assert "Tickets by status" in _export(app)
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)

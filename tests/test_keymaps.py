@@ -12,6 +12,8 @@ from helpspace_tui.screens.compose import ComposeScreen
 from helpspace_tui.screens.dialogs import ConfirmScreen, PickScreen, TagScreen, WaitingScreen
 from helpspace_tui.screens.help import HelpScreen
 from helpspace_tui.screens.main import MainScreen
+from helpspace_tui.screens.notifications import NotificationsScreen
+from helpspace_tui.screens.reports import ReportsScreen
 from helpspace_tui.widgets.conversation import Conversation
 from helpspace_tui.widgets.inbox_list import InboxList
 from helpspace_tui.widgets.ticket_table import TicketTable
@@ -20,6 +22,7 @@ CONTEXTS = {
     "app": [HelpspaceApp], "main": [MainScreen], "inboxes": [InboxList],
     "list": [TicketTable], "conversation": [Conversation], "compose": [ComposeScreen],
     "dialogs": [PickScreen, TagScreen, ConfirmScreen, HelpScreen, WaitingScreen],
+    "reports": [ReportsScreen], "notifications": [NotificationsScreen],
 }
 
 

@@ -20,6 +20,8 @@ from helpspace_tui.domain.models import Status, Ticket
 from helpspace_tui.domain.when import parse_when
 from helpspace_tui.screens.compose import ComposeScreen
 from helpspace_tui.screens.dialogs import ConfirmScreen, PickScreen, TagScreen, WaitingScreen
+from helpspace_tui.screens.notifications import NotificationsScreen
+from helpspace_tui.screens.reports import ReportsScreen
 from helpspace_tui.services import actions
 from helpspace_tui.services.attachments import list_attachments, save_all, save_attachment
 from helpspace_tui.services.delivery import deliver_outbox
@@ -65,6 +67,8 @@ class MainScreen(Screen[None]):
         Binding("d", "delete", "Delete (to Trash)", show=False, id="main.delete"),
         Binding("u", "restore", "Restore from Trash", show=False, id="main.restore"),
         Binding("f", "filter_tag", "Filter by tag", show=False, id="main.filter_tag"),
+        Binding("N", "notifications", "Notifications", show=False, id="main.notifications"),
+        Binding("R", "reports", "Reports", show=False, id="main.reports"),
     ]
 
     DEFAULT_CSS = """
@@ -474,6 +478,41 @@ class MainScreen(Screen[None]):
         tickets = self._targets()
         if tickets:
             self._apply_all("Restore", actions.restore, tickets)
+
+    def action_notifications(self) -> None:
+        """W1: what happened on followed tickets; Enter jumps to the ticket."""
+
+        def done(ticket_id: int | None) -> None:
+            if ticket_id is not None:
+                self.jump_to(ticket_id)
+            self.app.call_later(getattr(self.app, "update_status", lambda: None))
+
+        self.app.push_screen(NotificationsScreen(self.desk), done)
+
+    def action_reports(self) -> None:
+        self.app.push_screen(ReportsScreen(self.desk))
+
+    def jump_to(self, ticket_id: int) -> None:
+        """Show a ticket in an inbox that has it: the current one, else All, else its own."""
+        store, me = self.desk.store, self.desk.agent.id
+        t = store.tickets.get(ticket_id)
+        if t is None:
+            self.notify(f"#{ticket_id} is gone (removed from Trash).", markup=False)
+            return
+        if store.tickets.position(self.inbox, me, ticket_id, tag=self.tag) is None:
+            self.tag = None
+            if t.trashed_at is not None:
+                self.inbox = InboxRef("trash")
+            elif t.status is Status.SPAM:
+                self.inbox = InboxRef("spam")
+            else:
+                self.inbox = InboxRef("all")
+            inboxes = self.query_one(InboxList)
+            keys = [o.id for o in inboxes.options]
+            if self.inbox.key in keys:
+                inboxes.highlighted = keys.index(self.inbox.key)
+        self.refresh_data(keep_ticket=ticket_id)
+        self.table.focus()
 
     def action_filter_tag(self) -> None:
         choices = [("\x00all", "all tickets (no tag filter)")]
