@@ -446,3 +446,32 @@ def test_r6_permanent_failure_marks_failed_and_keeps_reply(store: Store) -> None
     with store.write():
         assert store.outbox.retry(oid, utcnow())
     assert store.outbox.unsent()[0][2] == "queued"
+
+
+def test_g1_a_store_in_a_shared_setgid_folder_is_group_writable(tmp_path: Path) -> None:
+    """README's shared server: SQLite gives -wal/-shm the database file's mode, so the
+    database must be group-writable from its first open, whatever the umask."""
+    import os
+    import stat
+
+    from helpspace_tui.services.synclock import SyncLock
+    from helpspace_tui.store import Store
+
+    shared = tmp_path / "srv"
+    shared.mkdir()
+    os.chmod(shared, 0o2770)
+    old = os.umask(0o022)
+    try:
+        store = Store(shared / "helpspace.db")
+        with store.write():
+            store.settings.set("trash_days", "30")
+        lock = SyncLock(store.path)
+        assert lock.acquire()
+        lock.release()
+        for name in ("helpspace.db", "helpspace.db-wal", "helpspace.db-shm",
+                     "helpspace.db.sync-lock"):
+            mode = stat.S_IMODE(os.stat(shared / name).st_mode)
+            assert mode & 0o060 == 0o060, f"{name} is {oct(mode)}"
+        store.close()
+    finally:
+        os.umask(old)

@@ -6,8 +6,10 @@ just watches the store when a sync service holds it (a shared server)."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
+import stat
 from pathlib import Path
 from types import TracebackType
 
@@ -24,6 +26,9 @@ class SyncLock:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o660)
         except OSError:
             return False
+        with contextlib.suppress(OSError):  # a shared (setgid) folder: any agent may sync
+            if os.stat(self.path.parent).st_mode & stat.S_ISGID:
+                os.fchmod(fd, 0o660)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,6 +55,7 @@ class Database:
         try:
             if str(path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                _prepare_file(self.path)
             conn = sqlite3.connect(
                 str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
                 check_same_thread=False,
@@ -160,13 +162,20 @@ class Database:
                 for statement in _split_statements(script):
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {number}")
-        # let colleagues in the same group share the files (SQLite creates -wal/-shm)
-        if str(self.path) != ":memory:":
-            try:
-                mode = os.stat(self.path).st_mode
-                os.chmod(self.path, mode | 0o060)
-            except OSError:
-                pass
+
+
+def _prepare_file(path: Path) -> None:
+    """On a shared server the store lives in a setgid folder of the agents' group
+    (README). SQLite gives the -wal and -shm files the database file's mode, so the
+    database is made group-writable there before SQLite first opens it."""
+    try:
+        shared = bool(os.stat(path.parent).st_mode & stat.S_ISGID)
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o660 if shared else 0o644))
+        if shared and (os.stat(path).st_mode & 0o060) != 0o060 and os.access(path, os.W_OK):
+            os.chmod(path, os.stat(path).st_mode | 0o060)
+    except OSError:
+        pass  # sqlite3.connect says what is wrong with the path
 
 
 def _split_statements(script: str) -> list[str]:
