@@ -467,3 +467,17 @@ def test_m5_winmail_dat_is_unpacked_into_its_files_and_body() -> None:
         ("Prüfbericht.txt", "text/plain", b"hello tnef")
     ]
     assert p.text == "Body only inside winmail.dat"  # the mail had no other body
+
+
+def test_m5_a_forward_shows_its_own_sender_date_and_text_after_the_note() -> None:
+    raw = (b"From: ann@cust.test\r\nTo: s@acme.test\r\nSubject: Fwd: order\r\n"
+           b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\n"
+           b"Content-Type: text/plain\r\n\r\nFYI, see below.\r\n--B\r\n"
+           b"Content-Type: message/rfc822\r\n\r\nFrom: Shop <shop@store.test>\r\n"
+           b"Date: Mon, 30 Nov 2026 10:00:00 +0000\r\nSubject: Your order 77\r\n\r\n"
+           b"Order 77 was shipped.\r\n--B--\r\n")
+    p = parse_mail(raw)
+    assert p.text.startswith("FYI, see below.")
+    assert "Forwarded message" in p.text and "Shop <shop@store.test>" in p.text
+    assert "Subject: Your order 77" in p.text and "Order 77 was shipped." in p.text
+    assert p.embedded[0].subject == "Your order 77"

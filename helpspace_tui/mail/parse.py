@@ -573,9 +573,9 @@ def _assemble_text(body: _Body) -> str:
         if t.strip():
             texts.append(t)
     text = "\n\n".join(texts)
-    if not text.strip() and body.embedded:
-        texts = [_render_forward(e) for e in body.embedded[:5]]
-        text = "\n\n".join(texts)
+    if body.embedded:  # forwards read as part of the mail, with their own sender and date
+        forwards = "\n\n".join(_render_forward(e) for e in body.embedded[:5])
+        text = f"{text}\n\n{forwards}" if text.strip() else forwards
     if not text.strip() and body.fallback_texts:
         text = "\n\n".join(t for t in body.fallback_texts if t.strip())
     if body.notes:
