@@ -543,3 +543,25 @@ async def test_t2_R_shows_reports_by_tag_status_and_agent(desk: Desk) -> None:
         assert "Tickets by status" in _export(app)
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_r5_tab_completes_an_at_mention_in_a_note(desk: Desk) -> None:
+    with desk.store.write():
+        desk.store.agents.add("maria", BASE)
+        desk.store.agents.add("marco", BASE)
+        desk.store.agents.add("kenji", BASE)
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        tid = table(app).current.id
+        await pilot.press("n", *"ask @k", "tab")
+        area = app.screen.query_one(TextArea)
+        assert area.text == "ask @kenji "
+        await pilot.press(*"and @ma", "tab")  # two agents: completes what they share
+        assert area.text == "ask @kenji and @mar"
+        await pilot.press("i", "tab", *"please")
+        assert area.text == "ask @kenji and @maria please"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        followers = desk.store.tickets.get(tid).followers
+        assert {"kenji", "maria"} <= set(followers)  # R5: mentioned agents follow

@@ -21,6 +21,8 @@ class ComposeScreen(Screen[str | None]):
         Binding("ctrl+s", "send", "Send", id="compose.send", priority=True),
         Binding("escape", "close", "Close, keep draft", id="compose.close", priority=True),
         Binding("ctrl+l", "discard", "Discard draft", id="compose.discard"),
+        Binding("tab", "complete", "Complete @name", show=False, priority=True,
+                id="compose.complete"),
     ]
     DEFAULT_CSS = """
     ComposeScreen #compose-head { padding: 0 1; background: $panel; height: auto; }
@@ -29,9 +31,10 @@ class ComposeScreen(Screen[str | None]):
     """
 
     def __init__(self, kind: str, heading: list[str], initial: str,
-                 save_draft: Callable[[str], None]) -> None:
+                 save_draft: Callable[[str], None], mentions: list[str] | None = None) -> None:
         super().__init__(classes=f"-{kind}")
         self.kind = kind
+        self.mentions = sorted(mentions or [])  # R5: agents an @name can reach
         self.heading = heading
         self.initial = initial
         self._save_draft = save_draft
@@ -47,7 +50,7 @@ class ComposeScreen(Screen[str | None]):
             head.append_text(render.line(h, "bold" if n == 0 else ""))
         yield Static(head, id="compose-head")
         area = TextArea(self.initial, id="body", soft_wrap=True, show_line_numbers=False,
-                        tab_behavior="indent")
+                        tab_behavior="focus")  # Tab is ours: @name completion, else indent
         yield area
         yield Footer()
 
@@ -71,6 +74,29 @@ class ComposeScreen(Screen[str | None]):
     def _flush_draft(self) -> None:
         self._pending = False
         self._save_draft(self._latest)
+
+    def action_complete(self) -> None:
+        """Tab after '@ma' completes '@maria' (R5); anywhere else Tab indents as usual."""
+        area = self.query_one(TextArea)
+        row, col = area.cursor_location
+        before = area.document.get_line(row)[:col]
+        word = before.rsplit(maxsplit=1)[-1] if before.strip() else ""
+        if word.startswith("@") and not before.endswith(" "):
+            stem = word[1:].lower()
+            hits = [n for n in self.mentions if n.lower().startswith(stem)]
+            if len(hits) == 1:
+                area.insert(hits[0][len(stem):] + " ")
+                return
+            if hits:
+                common = hits[0]
+                for h in hits[1:]:
+                    while not h.lower().startswith(common.lower()):
+                        common = common[:-1]
+                if len(common) > len(stem):
+                    area.insert(common[len(stem):])
+                self.notify("  ".join("@" + h for h in hits), markup=False)
+                return
+        area.insert("    ")
 
     def action_send(self) -> None:
         if not self.text.strip():

@@ -299,7 +299,7 @@ class MainScreen(Screen[None]):
             others = [a.name for a in store.agents.list() if a.id != agent.id]
             heading = [f"Internal note on #{t.id}: {t.subject}",
                        "Only agents see notes; they are never mailed."
-                       + (f" @name makes an agent follow and notifies them: "
+                       + (f" @name (Tab completes) makes an agent follow and notifies them: "
                           f"{', '.join('@' + n for n in others[:8])}" if others else "")]
 
         def keep(text: str) -> None:
@@ -321,8 +321,10 @@ class MainScreen(Screen[None]):
             if ok:  # R6: a reply that could not be saved keeps its draft
                 discard_draft(store, agent, t.id, kind)
 
-        self.app.push_screen(ComposeScreen(kind, heading, load_draft(store, agent, t.id, kind), keep),
-                             done)
+        mentions = [a.name for a in store.agents.list() if a.id != agent.id] \
+            if kind == "note" else []
+        self.app.push_screen(ComposeScreen(kind, heading, load_draft(store, agent, t.id, kind), keep,
+                                           mentions), done)
 
     def _targets(self) -> list[Ticket]:
         """The marked tickets, else the highlighted one (V12: bulk triage)."""
