@@ -35,6 +35,7 @@ from helpspace_tui.widgets.inbox_list import InboxList
 from helpspace_tui.widgets.ticket_table import TicketTable
 
 WATCH_SECONDS = 1.0
+PALETTE_SKIP = {"main.back", "app.command_palette"}
 TIMER_SECONDS = 20.0
 
 
@@ -188,39 +189,20 @@ class HelpspaceApp(App[int], inherit_bindings=False):
         self.push_screen(HelpScreen(sections, flatten(self._keymap_data)))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        main = self.main
-        if main is not None:
-            yield SystemCommand("Reply", "Reply to the highlighted ticket", main.action_reply)
-            yield SystemCommand("Note", "Add an internal note", main.action_note)
-            yield SystemCommand("Tags", "Add or remove tags", main.action_tags)
-            yield SystemCommand("Assign", "Assign to an agent", main.action_assign)
-            yield SystemCommand("Status", "Change the status", main.action_status)
-            yield SystemCommand("Go to inboxes", "Focus the inbox list (i)", main.action_focus_inboxes)
-            yield SystemCommand("Go to the ticket list", "Focus the list (l)", main.action_focus_list)
-            yield SystemCommand("Read the conversation", "Open the highlighted ticket (c)",
-                                main.action_focus_conversation)
-            yield SystemCommand("Details", "Show To, Message-ID and why each mail is here (v)",
-                                main.action_toggle_details)
-            yield SystemCommand("Quoted text", "Show or fold quoted history (z)",
-                                main.action_toggle_quotes)
-            yield SystemCommand("Save an attachment", "Save one attachment (o)",
-                                main.action_save_attachment)
-            yield SystemCommand("Save all attachments", "Save every attachment (S)",
-                                main.action_save_all)
-            yield SystemCommand("Follow", "Follow or stop following (w)", main.action_follow)
-            yield SystemCommand("Spam", "Mark as spam or not spam (!)", main.action_spam)
-            yield SystemCommand("Delete", "Move to Trash (d)", main.action_delete)
-            yield SystemCommand("Restore", "Move back from Trash, admins (u)", main.action_restore)
-            yield SystemCommand("Filter by tag", "Show only tickets with a tag (f)",
-                                main.action_filter_tag)
-            yield SystemCommand("Notifications", "Updates on tickets you follow (N)",
-                                main.action_notifications)
-            yield SystemCommand("Reports", "Tickets by tag, status or agent (R)",
-                                main.action_reports)
-        yield SystemCommand("Sync now", "Fetch new mail and send the outbox (ctrl+r)",
-                            self.action_sync)
-        yield SystemCommand("Keys", "Show every key (?)", self.action_help)
-        yield SystemCommand("Quit", "Quit helpspace (q)", self.action_quit_asking)
+        """Every action of the main screen and the app, named as in the help, with its
+        current key: the palette can never miss one that a key has."""
+        keymap = flatten(self._keymap_data)
+        targets: list[tuple[object, list]] = [(self, self.BINDINGS)]
+        if self.main is not None:
+            targets.insert(0, (self.main, MainScreen.BINDINGS))
+        for target, bindings in targets:
+            for b in bindings:
+                action = getattr(target, f"action_{b.action}", None)
+                if not isinstance(b, Binding) or action is None or b.id in PALETTE_SKIP:
+                    continue
+                keys = keymap.get(b.id or "", b.key).replace("question_mark", "?")
+                keys = keys.replace("exclamation_mark", "!")
+                yield SystemCommand(b.description, f"key: {keys}", action)
         for command in super().get_system_commands(screen):
             if command.title not in ("Keys", "Quit"):  # ours replace Textual's own
                 yield command

@@ -7,13 +7,26 @@ reason (and the server's log), because a skipped integration suite looks like a 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+from helpspace_tui.store import Store
 
 try:  # works with or without tests/__init__.py, run as `python -m pytest` or `pytest`
     from tests.servers import DovecotServer, Mailbox, SmtpServer
 except ImportError:
     from servers import DovecotServer, Mailbox, SmtpServer
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """A real SQLite store file, fresh for each test."""
+    s = Store(tmp_path / "store.db")
+    try:
+        yield s
+    finally:
+        s.close()
 
 
 @pytest.fixture(scope="session")

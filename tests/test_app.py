@@ -254,7 +254,7 @@ async def test_ctrl_p_palette_offers_the_actions(desk: Desk) -> None:
         await pilot.pause()
         await pilot.press(*"assign")
         await pilot.pause(0.5)
-        assert "Assign to an agent" in _export(app)
+        assert "key: a" in _export(app)
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, PickScreen)
@@ -565,3 +565,15 @@ async def test_r5_tab_completes_an_at_mention_in_a_note(desk: Desk) -> None:
         await pilot.pause()
         followers = desk.store.tickets.get(tid).followers
         assert {"kenji", "maria"} <= set(followers)  # R5: mentioned agents follow
+
+
+async def test_the_palette_has_every_action_that_has_a_key(desk: Desk) -> None:
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        for b in MainScreen.BINDINGS:
+            if b.id != "main.back":
+                assert b.description in titles
+        assert {"Quit", "Keys", "Sync now"} <= titles
+        assert sum(1 for c in app.get_system_commands(app.screen) if c.title == "Quit") == 1

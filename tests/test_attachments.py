@@ -4,7 +4,6 @@ follow a symlink, never overwrite; the saved bytes are the bytes that were sent.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -20,15 +19,6 @@ from helpspace_tui.store import NewMessage, Store
 
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 PDF = b"%PDF-1.4\n\x00\x01\x02\xff binary \r\n body\n%%EOF"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "store.db")
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 def ticket_with(store: Store, *names: str, content: bytes = b"data") -> int:

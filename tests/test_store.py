@@ -7,7 +7,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,15 +25,6 @@ from helpspace_tui.store.schema import MIGRATIONS
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 SENDER = "Acme Support <support@acme.test>"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "store.db")
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 def new_ticket(store: Store, n: int, status: Status = Status.OPEN, *,

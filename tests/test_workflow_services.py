@@ -5,7 +5,6 @@ assignment and teams (A1, V1, V11, G3), admins (G2), settings (G4), timers (S4),
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,15 +29,6 @@ except ImportError:
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 SENDER = "Acme Support <support@acme.test>"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "store.db")
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 @pytest.fixture
