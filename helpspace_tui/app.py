@@ -52,7 +52,7 @@ class HelpspaceApp(App[int], inherit_bindings=False):
     BINDINGS = [
         Binding("q", "quit_asking", "Quit", id="app.quit"),
         Binding("ctrl+q", "quit", "Quit now", show=False, priority=True, id="app.force_quit"),
-        Binding("question_mark,f1", "help", "Keys", id="app.help"),
+        Binding("question_mark,f1", "help", "Keys", key_display="?/F1", id="app.help"),
         Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True,
                 id="app.command_palette"),
         Binding("ctrl+r", "sync", "Sync now", show=False, id="app.sync"),
@@ -92,6 +92,7 @@ class HelpspaceApp(App[int], inherit_bindings=False):
     # -- watching the store (G1) ---------------------------------------------------------------
     def watch_store(self) -> None:
         version = self.desk.store.data_version()
+        self.update_status()  # cheap; also catches what this process changed itself
         if version != self._data_version:
             self._data_version = version
             if self.main is not None:
@@ -106,6 +107,7 @@ class HelpspaceApp(App[int], inherit_bindings=False):
         try:
             if actions.fire_due_timers(self.desk.store) and self.main is not None:
                 self.main.refresh_data()  # our own commits don't move data_version
+                self.update_status()
         except StoreError as e:
             self.notify(f"timers: {e}", severity="error", markup=False)
 

@@ -274,6 +274,7 @@ def _read_body(args: argparse.Namespace) -> str:
 
 
 def cmd_reply(desk: Desk, args: argparse.Namespace) -> int:
+    actions.get_ticket(desk.store, args.id)  # no such ticket: exit 3 before anything else
     make_sender = desk.make_sender()
     if make_sender is None:
         desk.config.require_smtp()

@@ -39,10 +39,15 @@ class AgentConfig:
     download_dir: str | None = None  # where `o`/`S` save attachments
 
     def downloads(self) -> Path:
+        """download_dir, else the platform's Downloads folder (made if missing)."""
         if self.download_dir:
             return Path(self.download_dir).expanduser()
-        home = Path.home() / "Downloads"
-        return home if home.is_dir() else Path.cwd()
+        folder = Path(platformdirs.user_downloads_dir())
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return Path.cwd()
+        return folder
 
 
 @dataclass(frozen=True, slots=True)

@@ -577,3 +577,57 @@ async def test_the_palette_has_every_action_that_has_a_key(desk: Desk) -> None:
                 assert b.description in titles
         assert {"Quit", "Keys", "Sync now"} <= titles
         assert sum(1 for c in app.get_system_commands(app.screen) if c.title == "Quit") == 1
+
+
+async def test_t1_bulk_tags_show_the_shared_ones_and_a_bad_tag_keeps_the_dialog(desk: Desk) -> None:
+    actions.tag(desk.store, desk.agent, 3, ["billing", "vip"], [])
+    actions.tag(desk.store, desk.agent, 2, ["billing"], [])
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        await pilot.press("space", "space", "t")  # tickets 3 and 2
+        await pilot.pause()
+        assert "now: #billing" in _export(app)
+        await pilot.press(*"#urgent bad?tag", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TagScreen)  # still open, text kept
+        assert app.screen.query_one(Input).value == "#urgent bad?tag"
+        assert "'bad?tag' is not a tag" in _export(app)
+        for _ in range(len(" bad?tag")):
+            await pilot.press("backspace")
+        await pilot.press("enter")  # '#urgent' is the tag 'urgent'
+        await pilot.pause()
+        assert "urgent" in desk.store.tickets.get(3).tags
+        assert "urgent" in desk.store.tickets.get(2).tags
+
+
+async def test_s4_waiting_dialog_refuses_a_past_time_and_j_moves_the_list(desk: Desk) -> None:
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        tid = table(app).current.id
+        await pilot.press("s", *"until", "enter")
+        await pilot.pause()
+        await pilot.press(*"2020-01-01 09:00")
+        await pilot.pause()
+        assert "is already past" in _export(app)
+        await pilot.press("enter")
+        assert isinstance(app.screen.query_one("#when", Input), Input)  # still typing
+        for _ in range(len("2020-01-01 09:00")):
+            await pilot.press("backspace")
+        await pilot.press(*"2d", "enter", "j", "enter")  # j: escalated
+        await pilot.pause()
+        assert desk.store.tickets.get(tid).waiting_then is Status.ESCALATED
+
+
+async def test_w1_the_unread_count_follows_notifications_from_this_process(desk: Desk) -> None:
+    with desk.store.write():
+        maria = desk.store.agents.add("maria", BASE)
+    actions.follow(desk.store, desk.agent, 1)
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        assert "unread notification" not in _export(app)
+        actions.note(desk.store, maria, 1, "looked at it")  # same connection: no data_version
+        await pilot.pause(1.3)
+        assert "1 unread notification" in _export(app)

@@ -9,7 +9,13 @@ from textual.binding import Binding
 from helpspace_tui.app import HelpspaceApp
 from helpspace_tui.keymaps import available, flatten, load_keymap
 from helpspace_tui.screens.compose import ComposeScreen
-from helpspace_tui.screens.dialogs import ConfirmScreen, PickScreen, TagScreen, WaitingScreen
+from helpspace_tui.screens.dialogs import (
+    ConfirmScreen,
+    KeyList,
+    PickScreen,
+    TagScreen,
+    WaitingScreen,
+)
 from helpspace_tui.screens.help import HelpScreen
 from helpspace_tui.screens.main import MainScreen
 from helpspace_tui.screens.notifications import NotificationsScreen
@@ -21,7 +27,7 @@ from helpspace_tui.widgets.ticket_table import TicketTable
 CONTEXTS = {
     "app": [HelpspaceApp], "main": [MainScreen], "inboxes": [InboxList],
     "list": [TicketTable], "conversation": [Conversation], "compose": [ComposeScreen],
-    "dialogs": [PickScreen, TagScreen, ConfirmScreen, HelpScreen, WaitingScreen],
+    "dialogs": [PickScreen, TagScreen, ConfirmScreen, HelpScreen, WaitingScreen, KeyList],
     "reports": [ReportsScreen], "notifications": [NotificationsScreen],
 }
 

@@ -98,7 +98,7 @@ def set_status(
         raise RuleError("a waiting timer needs both a time (--until) and a status (--then)")
     if until is not None:
         if status is not Status.WAITING:
-            raise RuleError("only a waiting ticket can have a timer (S4)")
+            raise RuleError("only a waiting ticket can have a timer")
         if then not in TIMER_TARGETS:
             raise RuleError("a timer can only change the status to open, escalated or closed")
         if until <= at:

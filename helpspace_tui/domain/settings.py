@@ -23,9 +23,9 @@ SETTINGS: dict[str, Setting] = {
     s.key: s
     for s in (
         Setting("assign_on_reply", "always",
-                "A2: who a reply assigns the ticket to: always the replier, only when"
+                "who a reply assigns the ticket to: always the replier, only when"
                 " unassigned, or never", choices=("always", "unassigned", "never")),
-        Setting("trash_days", "30", "V8: days a ticket stays in Trash before it is removed"
+        Setting("trash_days", "30", "days a ticket stays in Trash before it is removed"
                 " for good", positive_int=True),
     )
 }

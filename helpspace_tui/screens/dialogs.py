@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from helpspace_tui import render
 
 DIALOG_CSS = """
+{name} #tag-error, {name} #when-error {{ color: $error; height: auto; }}
 {name} {{ align: center middle; background: $background 50%; }}
 {name} > Vertical {{
     width: 60; max-width: 90%; height: auto; max-height: 80%;
@@ -110,9 +111,11 @@ class TagScreen(ModalScreen[list[str] | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel_tags")]
     DEFAULT_CSS = DIALOG_CSS.format(name="TagScreen")
 
-    def __init__(self, label: str, current: list[str], known: list[str]) -> None:
+    def __init__(self, label: str, current: list[str], known: list[str],
+                 check: Callable[[str], object] = str) -> None:
         super().__init__()
         self.label = label
+        self.check = check  # raises ValueError for a word that is not a tag
         self.current = current
         self.known = known
 
@@ -123,13 +126,21 @@ class TagScreen(ModalScreen[list[str] | None]):
             yield Static(render.line(f"now: {now}"))
             yield Input(placeholder="tag  -tag-to-remove", id="tags",
                         suggester=LastWordSuggester(sorted(set(self.known) | set(self.current))))
+            yield Static("", id="tag-error")
             yield Static(Text("enter apply · → complete · esc cancel"), classes="dialog-help")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.split())
+        words = event.value.split()
+        for word in words:
+            try:
+                self.check(word[1:] if word.startswith("-") else word)
+            except ValueError as e:  # say it here and keep what was typed
+                self.query_one("#tag-error", Static).update(render.line(str(e)))
+                return
+        self.dismiss(words)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -155,6 +166,15 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(yes)
 
 
+class KeyList(OptionList):
+    """An option list that also moves with j/k."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="dialog.list_down"),
+        Binding("k", "cursor_up", "Up", show=False, id="dialog.list_up"),
+    ]
+
+
 class WaitingScreen(ModalScreen[tuple[datetime, str] | None]):
     """S4: waiting until a time, then a chosen status. The time is typed in the agent's
     words ('tomorrow 9:00', '3d', 'fri', '2026-12-24 09:00')."""
@@ -178,8 +198,8 @@ class WaitingScreen(ModalScreen[tuple[datetime, str] | None]):
             yield Input(placeholder="tomorrow 9:00 · 3d · fri · 2026-12-24 09:00", id="when")
             yield Static("", id="when-error")
             yield Static("then becomes:")
-            yield OptionList(Option("open", id="open"), Option("escalated", id="escalated"),
-                             Option("closed", id="closed"), id="then")
+            yield KeyList(Option("open", id="open"), Option("escalated", id="escalated"),
+                          Option("closed", id="closed"), id="then")
             yield Static(Text("enter next · esc cancel"), classes="dialog-help")
 
     def on_mount(self) -> None:

@@ -12,8 +12,8 @@ from textual.widgets import Static
 
 
 def _keys_text(keys: str) -> str:
-    names = {"question_mark": "?", "escape": "esc", "pagedown": "PgDn", "pageup": "PgUp",
-             "space": "space", "enter": "enter"}
+    names = {"question_mark": "?", "exclamation_mark": "!", "escape": "esc",
+             "pagedown": "PgDn", "pageup": "PgUp", "space": "space", "enter": "enter"}
     return " / ".join(names.get(k.strip(), k.strip()) for k in keys.split(","))
 
 
@@ -22,6 +22,8 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "close", "Close", id="help.close"),
         Binding("j", "scroll('down')", "Down", show=False, id="help.down"),
         Binding("k", "scroll('up')", "Up", show=False, id="help.up"),
+        Binding("g", "scroll('home')", "Top", show=False, id="help.top"),
+        Binding("G", "scroll('end')", "Bottom", show=False, id="help.bottom"),
     ]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
@@ -57,7 +59,8 @@ class HelpScreen(ModalScreen[None]):
 
     def action_scroll(self, direction: str) -> None:
         view = self.query_one(VerticalScroll)
-        view.scroll_down() if direction == "down" else view.scroll_up()
+        {"down": view.scroll_down, "up": view.scroll_up, "home": view.scroll_home,
+         "end": view.scroll_end}[direction]()
 
     def action_close(self) -> None:
         self.dismiss(None)

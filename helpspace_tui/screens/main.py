@@ -365,7 +365,14 @@ class MainScreen(Screen[None]):
         tickets = self._targets()
         if not tickets:
             return
-        current = tickets[0].tags if len(tickets) == 1 else []
+        # the tags all targets share: removing one of them works on every ticket
+        current = sorted(set.intersection(*(set(t.tags) for t in tickets)))
+
+        def check(word: str) -> None:
+            try:
+                actions.normalize_tag(word)
+            except ActionError as e:
+                raise ValueError(str(e)) from None
 
         def done(words: list[str] | None) -> None:
             if not words:
@@ -375,7 +382,7 @@ class MainScreen(Screen[None]):
             self._apply_all("Tags", actions.tag, tickets, add, remove)
 
         self.app.push_screen(TagScreen(self._label(tickets), current,
-                                       self.desk.store.tickets.all_tags()), done)
+                                       self.desk.store.tickets.all_tags(), check), done)
 
     def action_assign(self) -> None:
         tickets = self._targets()
@@ -427,7 +434,11 @@ class MainScreen(Screen[None]):
         tz = self.tz
 
         def parse(text: str) -> datetime:
-            return parse_when(text, datetime.now(UTC), tz)
+            now = datetime.now(UTC)
+            when = parse_when(text, now, tz)
+            if when <= now:
+                raise ValueError(f"{when.astimezone(tz):%a %d %b %H:%M} is already past")
+            return when
 
         def show(when: datetime) -> str:
             return f"{when.astimezone(tz):%a %d %b %Y %H:%M}"

@@ -132,7 +132,8 @@ def note(store: Store, actor: Agent, ticket_id: int, body: str,
 
 
 def normalize_tag(tag: str) -> str:
-    value = sanitize_line(tag).strip().lower().replace(" ", "-")
+    # tags are shown as #name, so '#name' typed back means the same tag
+    value = sanitize_line(tag).strip().lstrip("#").lower().replace(" ", "-")
     if not _TAG_OK.match(value):
         raise ActionError(
             f"'{tag}' is not a tag: use letters, digits and - _ . + / : (at most 50)"

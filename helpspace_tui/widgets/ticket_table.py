@@ -242,7 +242,11 @@ class TicketTable(ScrollView, can_focus=True):
         row.append(cell(age(t.last_customer_at), 4).rjust(4), "dim")
         if assignee_w:
             row.append(" ")
-            row.append(cell(t.assignee or "·", assignee_w), "cyan" if t.assignee else "dim")
+            if t.assignee:
+                row.append(cell(t.assignee, assignee_w), "cyan")
+            else:  # A1: a team-only ticket shows its team
+                row.append(cell(f"@{t.team}" if t.team else "·", assignee_w),
+                           "magenta" if t.team else "dim")
         if tags_w:
             row.append(" ")
             row.append(cell(tags, tags_w), "yellow")
