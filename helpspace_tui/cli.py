@@ -10,7 +10,6 @@ import difflib
 import json
 import re
 import sys
-import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -320,18 +319,22 @@ def cmd_sync(desk: Desk, args: argparse.Namespace) -> int:
     if not desk.lock.acquire():
         raise ActionError(f"another process is already syncing {desk.store.path}")
     poll = desk.config.imap.poll_seconds if desk.config.imap else 60
+    first = True
     while True:
         report = desk.sync()
         stamp = datetime.now().strftime("%H:%M:%S")
-        if not (report.errors and args.once and not report.fetched):
+        # a service prints what happened, not a line a minute of "0 fetched"
+        if (first or report.eventful) and not (report.errors and args.once
+                                               and not report.fetched):
             print(f"{stamp} sync: {report.summary()}", flush=True)
+        first = False
         for line in report.failed[:20]:
             print(f"helpspace: kept raw: {line}", file=sys.stderr)
         for line in report.errors:
             print(f"helpspace: {line}", file=sys.stderr)
         if args.once:
             return EXIT_FAILED if report.errors else EXIT_OK
-        time.sleep(poll)
+        desk.wait_for_work(poll)
 
 
 def cmd_quarantine(desk: Desk, args: argparse.Namespace) -> int:

@@ -3,20 +3,23 @@ working store, agent, mail source and sender."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helpspace_tui.config import Config, lookup_password
+from helpspace_tui.config import Config, ConfigError, lookup_password
 from helpspace_tui.domain.models import Agent
-from helpspace_tui.mail.imap import ImapSource
+from helpspace_tui.mail.imap import ImapSource, MailServerError
 from helpspace_tui.mail.smtp import SmtpSender
 from helpspace_tui.services.delivery import Sender
 from helpspace_tui.services.identity import current_agent
 from helpspace_tui.services.sync import Source, SyncReport, sync_once
 from helpspace_tui.services.synclock import SyncLock
 from helpspace_tui.store import Store
+from helpspace_tui.store.db import utcnow
 
+TIMER_CHECK_SECONDS = 3.0  # how late a timer may fire while the service waits for mail
 DEMO_SENDER = "Acme Cloud Support <support@acme-cloud.example>"
 
 
@@ -90,6 +93,31 @@ class Desk:
     def sync(self) -> SyncReport:
         return sync_once(self.store, open_source=self.open_source(), folders=self.folders(),
                          make_sender=self.make_sender())
+
+    def wait_for_work(self, seconds: float) -> None:
+        """Between two syncs: wait in IMAP IDLE so new mail starts the next sync at once,
+        and look every few seconds for a waiting timer that has come due (S4), also one
+        an agent set meanwhile. Falls back to sleeping when the server is unreachable."""
+        deadline = time.monotonic() + seconds
+        open_source = self.open_source()
+        folders = self.folders()
+        try:
+            if open_source is not None and folders:
+                with open_source() as source:
+                    source.select(folders[0][0])
+                    while not self._timer_due() and time.monotonic() < deadline:
+                        step = min(TIMER_CHECK_SECONDS, deadline - time.monotonic())
+                        if source.idle_wait(step):  # type: ignore[attr-defined]
+                            return
+                return
+        except (MailServerError, ConfigError):
+            pass  # the next sync reports it; here we only wait
+        while not self._timer_due() and time.monotonic() < deadline:
+            time.sleep(min(TIMER_CHECK_SECONDS, max(0.0, deadline - time.monotonic())))
+
+    def _timer_due(self) -> bool:
+        due = self.store.tickets.next_timer()
+        return due is not None and due <= utcnow()
 
     def close(self) -> None:
         self.lock.release()

@@ -40,6 +40,11 @@ class SyncReport:
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
     seconds: float = 0.0
 
+    @property
+    def eventful(self) -> bool:
+        return bool(self.fetched or self.failed or self.errors or self.timers or self.purged
+                    or self.delivery.sent or self.delivery.failed)
+
     def summary(self) -> str:
         parts = [
             f"{self.fetched} fetched", f"{self.new} new tickets", f"{self.threaded} threaded",

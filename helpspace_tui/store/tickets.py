@@ -152,6 +152,12 @@ class Tickets:
             )
         ]
 
+    def next_timer(self) -> datetime | None:
+        """When the next waiting timer is due (S4), so a sync can wake up for it."""
+        return from_db(self.db.scalar(  # type: ignore[arg-type]
+            "SELECT min(waiting_until) FROM tickets WHERE waiting_until IS NOT NULL"
+            " AND status = 'waiting'"))
+
     def participants(self, ticket_id: int) -> set[str]:
         """The customer and every To/Cc address of the ticket's mails (M2 token rule)."""
         addrs = {
