@@ -74,6 +74,8 @@ def build_parser() -> _Parser:
     t.add_argument("--inbox", default="all", help="unassigned|mine|assigned|all|watched|"
                    "closed|spam|trash|team:NAME (default all)")
     t.add_argument("--tag", help="only tickets with this tag")
+    t.add_argument("--search", metavar="WORDS", help="only tickets whose mails, notes, "
+                   "customer or number match all the words (prefixes count)")
     t.add_argument("--limit", type=int, help="at most N tickets")
     t.add_argument("--json", action="store_true")
 
@@ -228,7 +230,8 @@ def cmd_tickets(desk: Desk, args: argparse.Namespace) -> int:
         raise UsageError(str(e)) from None
     if args.limit is not None and args.limit < 0:
         raise UsageError("--limit must be 0 or more")
-    tickets = list_tickets(desk.store, desk.agent, inbox, limit=args.limit, tag=args.tag)
+    tickets = list_tickets(desk.store, desk.agent, inbox, limit=args.limit, tag=args.tag,
+                           search=args.search)
     if args.json:
         _print_json([ticket_dict(t) for t in tickets])
     else:

@@ -631,3 +631,38 @@ async def test_w1_the_unread_count_follows_notifications_from_this_process(desk:
         actions.note(desk.store, maria, 1, "looked at it")  # same connection: no data_version
         await pilot.pause(1.3)
         assert "1 unread notification" in _export(app)
+
+
+async def test_v4_slash_searches_mail_text_customers_and_numbers(desk: Desk) -> None:
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"passw", "enter")  # a prefix of a word in a body
+        await pilot.pause()
+        assert table(app).total == 1 and table(app).current.subject == "Cannot log in"
+        assert "matching 'passw'" in _export(app)
+        await pilot.press("slash")
+        await pilot.pause()
+        for _ in range(5):
+            await pilot.press("backspace")
+        await pilot.press(*"bob@cust", "enter")  # a customer
+        await pilot.pause()
+        assert table(app).total == 1 and table(app).current.id == 2
+        await pilot.press("escape")  # clears the search
+        await pilot.pause()
+        assert table(app).total == 3
+
+
+def test_v4_cli_search_and_a_query_that_is_not_fts_syntax(desk: Desk, capsys) -> None:
+    from helpspace_tui.cli import main
+
+    config = desk.config.path
+    config.write_text(f'[store]\npath = "{desk.store.path}"\n')
+    assert main(["--config", str(config), "tickets", "--search", "invoice", "--json"]) == 0
+    import json
+
+    found = json.loads(capsys.readouterr().out)
+    assert [t["id"] for t in found] == [2]
+    # quotes, dashes and stars are words to an agent, not FTS5 syntax errors
+    assert main(["--config", str(config), "tickets", "--search", 'foo-bar "*(', "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []

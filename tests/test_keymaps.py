@@ -13,6 +13,7 @@ from helpspace_tui.screens.dialogs import (
     ConfirmScreen,
     KeyList,
     PickScreen,
+    PromptScreen,
     TagScreen,
     WaitingScreen,
 )
@@ -27,7 +28,8 @@ from helpspace_tui.widgets.ticket_table import TicketTable
 CONTEXTS = {
     "app": [HelpspaceApp], "main": [MainScreen], "inboxes": [InboxList],
     "list": [TicketTable], "conversation": [Conversation], "compose": [ComposeScreen],
-    "dialogs": [PickScreen, TagScreen, ConfirmScreen, HelpScreen, WaitingScreen, KeyList],
+    "dialogs": [PickScreen, TagScreen, ConfirmScreen, HelpScreen, WaitingScreen, KeyList,
+                PromptScreen],
     "reports": [ReportsScreen], "notifications": [NotificationsScreen],
 }
 

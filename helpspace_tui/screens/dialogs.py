@@ -228,3 +228,31 @@ class WaitingScreen(ModalScreen[tuple[datetime, str] | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class PromptScreen(ModalScreen[str | None]):
+    """Ask for one line of text (a search)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel_prompt")]
+    DEFAULT_CSS = DIALOG_CSS.format(name="PromptScreen")
+
+    def __init__(self, title: str, placeholder: str = "", value: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.placeholder = placeholder
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(render.line(self.title_text), classes="dialog-title")
+            yield Input(self.value, placeholder=self.placeholder)
+            yield Static(Text("enter search · empty clears · esc cancel"), classes="dialog-help")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -19,7 +19,13 @@ from helpspace_tui.domain.inboxes import InboxRef
 from helpspace_tui.domain.models import Status, Ticket
 from helpspace_tui.domain.when import parse_when
 from helpspace_tui.screens.compose import ComposeScreen
-from helpspace_tui.screens.dialogs import ConfirmScreen, PickScreen, TagScreen, WaitingScreen
+from helpspace_tui.screens.dialogs import (
+    ConfirmScreen,
+    PickScreen,
+    PromptScreen,
+    TagScreen,
+    WaitingScreen,
+)
 from helpspace_tui.screens.notifications import NotificationsScreen
 from helpspace_tui.screens.reports import ReportsScreen
 from helpspace_tui.services import actions
@@ -70,6 +76,7 @@ class MainScreen(Screen[None]):
         Binding("f", "filter_tag", "Filter by tag", show=False, id="main.filter_tag"),
         Binding("N", "notifications", "Notifications", show=False, id="main.notifications"),
         Binding("R", "reports", "Reports", show=False, id="main.reports"),
+        Binding("slash", "search", "Search", id="main.search"),
     ]
 
     DEFAULT_CSS = """
@@ -95,6 +102,7 @@ class MainScreen(Screen[None]):
         self.desk = desk
         self.inbox = InboxRef("unassigned")
         self.tag: str | None = None  # T1: the list filtered by one tag
+        self.search: str | None = None  # words every listed ticket matches
         self.tz = desk.config.tz()
 
     # -- layout ------------------------------------------------------------------------
@@ -106,8 +114,10 @@ class MainScreen(Screen[None]):
                 yield Static("", id="list-head")
                 yield TicketTable(
                     load=lambda offset, limit: store.tickets.list(
-                        self.inbox, agent.id, offset=offset, limit=limit, tag=self.tag),
-                    count=lambda: store.tickets.count(self.inbox, agent.id, tag=self.tag),
+                        self.inbox, agent.id, offset=offset, limit=limit, tag=self.tag,
+                        search=self.search),
+                    count=lambda: store.tickets.count(self.inbox, agent.id, tag=self.tag,
+                                                      search=self.search),
                     id="tickets",
                 )
             with Horizontal(id="reading"):
@@ -141,9 +151,10 @@ class MainScreen(Screen[None]):
             self.current.id if self.current else None)
         self.query_one(InboxList).show_counts(inbox_counts(self.desk.store, self.desk.agent))
         tagged = f" tagged #{self.tag}" if self.tag else ""
-        self.table.empty_text = f"No tickets{tagged} in {self.inbox.title}."
+        found = f" matching '{self.search}'" if self.search else ""
+        self.table.empty_text = f"No tickets{tagged}{found} in {self.inbox.title}."
         self.table.reload(keep, lambda tid: self.desk.store.tickets.position(
-            self.inbox, self.desk.agent.id, tid, tag=self.tag))
+            self.inbox, self.desk.agent.id, tid, tag=self.tag, search=self.search))
         self.show_list_head()
         self.show_ticket(self.current, keep_scroll=True)
 
@@ -155,6 +166,10 @@ class MainScreen(Screen[None]):
             head.append(" · ")
             head.append_text(render.line(f"#{self.tag}", "yellow"))
             head.append(" (f changes)", "dim")
+        if self.search:
+            head.append(" · ")
+            head.append_text(render.line(f"matching '{self.search}'", "bold"))
+            head.append(" (/ changes, esc clears)", "dim")
         if self.table.marked:
             head.append(f" · {len(self.table.marked)} marked", "bold magenta")
         self.query_one("#list-head", Static).update(head)
@@ -195,6 +210,10 @@ class MainScreen(Screen[None]):
     def action_back(self) -> None:
         if self.table.marked:
             self.table.clear_marks()
+            return
+        if self.search and not self.has_class("-reading"):
+            self.search = None
+            self.refresh_data()
             return
         if self.has_class("-reading") or self.focused is self.query_one(Conversation):
             self.remove_class("-reading")
@@ -513,8 +532,9 @@ class MainScreen(Screen[None]):
         if t is None:
             self.notify(f"#{ticket_id} is gone (removed from Trash).", markup=False)
             return
-        if store.tickets.position(self.inbox, me, ticket_id, tag=self.tag) is None:
-            self.tag = None
+        if store.tickets.position(self.inbox, me, ticket_id, tag=self.tag,
+                                  search=self.search) is None:
+            self.tag = self.search = None
             if t.trashed_at is not None:
                 self.inbox = InboxRef("trash")
             elif t.status is Status.SPAM:
@@ -527,6 +547,21 @@ class MainScreen(Screen[None]):
                 inboxes.highlighted = keys.index(self.inbox.key)
         self.refresh_data(keep_ticket=ticket_id)
         self.table.focus()
+
+    def action_search(self) -> None:
+        """Narrow the list to tickets whose mails, notes, customer or number match; in
+        All (V4: the place to search) unless an inbox is already chosen."""
+
+        def done(value: str | None) -> None:
+            if value is None:
+                return
+            self.search = value or None
+            self.table.cursor = 0
+            self.refresh_data()
+
+        self.app.push_screen(PromptScreen(f"Search in {self.inbox.title}",
+                                          "words, a customer, or #number", self.search or ""),
+                             done)
 
     def action_filter_tag(self) -> None:
         choices = [("\x00all", "all tickets (no tag filter)")]

@@ -29,6 +29,8 @@ def check_inbox(store: Store, inbox: InboxRef) -> None:
 
 
 def list_tickets(store: Store, agent: Agent, inbox: InboxRef, *, offset: int = 0,
-                 limit: int | None = None, tag: str | None = None) -> list[Ticket]:
+                 limit: int | None = None, tag: str | None = None,
+                 search: str | None = None) -> list[Ticket]:
     check_inbox(store, inbox)
-    return store.tickets.list(inbox, agent.id, offset=offset, limit=limit, tag=tag)
+    return store.tickets.list(inbox, agent.id, offset=offset, limit=limit, tag=tag,
+                              search=search)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import datetime
 
@@ -30,6 +31,20 @@ _SELECT = f"""
 """
 _ACTIVE = "(" + ",".join(f"'{s}'" for s in ACTIVE_STATUSES) + ")"
 _ORDER = "ORDER BY t.status_rank, t.last_customer_at DESC, t.id DESC"
+# a search matches the words of any message (FTS5), the customer, or the ticket number
+_SEARCH = """(t.id IN (SELECT m.ticket_id FROM messages m WHERE m.id IN
+                 (SELECT rowid FROM messages_fts WHERE messages_fts MATCH :fts))
+             OR t.customer_id IN (SELECT id FROM customers WHERE email LIKE :like
+                                  OR name LIKE :like)
+             OR CAST(t.id AS TEXT) = :number)"""
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(text: str) -> str | None:
+    """What an agent types as an FTS5 query that cannot be a syntax error: every word
+    must occur, as a prefix ('invo' finds 'invoice')."""
+    words = _WORD.findall(text)
+    return " ".join(f'"{w}"*' for w in words[:12]) or None
 
 
 def _ticket(row: sqlite3.Row) -> Ticket:
@@ -72,8 +87,10 @@ class Tickets:
         ]
         return t
 
-    def _where(self, inbox: InboxRef, me: int | None, tag: str | None) -> tuple[str, list]:
-        params: list = []
+    def _where(self, inbox: InboxRef, me: int | None, tag: str | None,
+               search: str | None = None) -> tuple[str, dict]:
+        """The WHERE clause of an inbox (V1–V11), narrowed by a tag (T1) and a search;
+        and its parameters."""
         if inbox.name == "trash":
             clause = "t.trashed_at IS NOT NULL"
         else:
@@ -90,8 +107,13 @@ class Tickets:
                 "team": f"t.team_id = (SELECT id FROM teams WHERE name = :team)"
                 f" AND t.status IN {_ACTIVE}",
             }[inbox.name]
+        params: dict = {"me": me, "team": inbox.team, "tag": tag}
         if tag:
             clause += " AND t.id IN (SELECT ticket_id FROM tags WHERE tag = :tag)"
+        if search:
+            clause += f" AND {_SEARCH}"
+            params.update(fts=fts_query(search) or '""', like=f"%{search.strip()}%",
+                          number=search.strip().lstrip("#"))
         return clause, params
 
     def list(
@@ -102,39 +124,31 @@ class Tickets:
         offset: int = 0,
         limit: int | None = None,
         tag: str | None = None,
+        search: str | None = None,
     ) -> list[Ticket]:
         """One page of an inbox in S7 order; lists never load whole unless asked."""
-        clause, _ = self._where(inbox, me, tag)
+        clause, params = self._where(inbox, me, tag, search)
         sql = f"{_SELECT} WHERE {clause} {_ORDER} LIMIT :limit OFFSET :offset"
-        rows = self.db.all(
-            sql,
-            {"me": me, "team": inbox.team, "tag": tag, "limit": -1 if limit is None else limit,
-             "offset": offset},
-        )
+        rows = self.db.all(sql, {**params, "limit": -1 if limit is None else limit,
+                                 "offset": offset})
         return [_ticket(r) for r in rows]
 
     def count(self, inbox: InboxRef, me: int | None, *, tag: str | None = None,
-              only_open: bool = False) -> int:
+              only_open: bool = False, search: str | None = None) -> int:
         """All tickets of an inbox, or with only_open its V10 number (open + escalated)."""
-        clause, _ = self._where(inbox, me, tag)
+        clause, params = self._where(inbox, me, tag, search)
         if only_open:
             clause += " AND t.status IN ('open', 'escalated')"
-        return int(
-            self.db.scalar(
-                f"SELECT count(*) FROM tickets t WHERE {clause}",
-                {"me": me, "team": inbox.team, "tag": tag},
-            )
-            or 0
-        )
+        return int(self.db.scalar(f"SELECT count(*) FROM tickets t WHERE {clause}", params) or 0)
 
     def position(self, inbox: InboxRef, me: int | None, ticket_id: int,
-                 tag: str | None = None) -> int | None:
+                 tag: str | None = None, search: str | None = None) -> int | None:
         """Row index of a ticket in an inbox (to keep the cursor on it after a change)."""
-        clause, _ = self._where(inbox, me, tag)
+        clause, params = self._where(inbox, me, tag, search)
         row = self.db.one(
             f"SELECT rn FROM (SELECT t.id, row_number() OVER ({_ORDER}) - 1 AS rn"
             f" FROM tickets t WHERE {clause}) WHERE id = :id",
-            {"me": me, "team": inbox.team, "tag": tag, "id": ticket_id},
+            {**params, "id": ticket_id},
         )
         return int(row["rn"]) if row else None
 
