@@ -113,11 +113,9 @@ class MainScreen(Screen[None]):
             with Vertical(id="list-pane"):
                 yield Static("", id="list-head")
                 yield TicketTable(
-                    load=lambda offset, limit: store.tickets.list(
-                        self.inbox, agent.id, offset=offset, limit=limit, tag=self.tag,
-                        search=self.search),
-                    count=lambda: store.tickets.count(self.inbox, agent.id, tag=self.tag,
-                                                      search=self.search),
+                    load_ids=lambda: store.tickets.ids(self.inbox, agent.id, tag=self.tag,
+                                                       search=self.search),
+                    load_rows=store.tickets.get_many,
                     id="tickets",
                 )
             with Horizontal(id="reading"):
@@ -153,8 +151,7 @@ class MainScreen(Screen[None]):
         tagged = f" tagged #{self.tag}" if self.tag else ""
         found = f" matching '{self.search}'" if self.search else ""
         self.table.empty_text = f"No tickets{tagged}{found} in {self.inbox.title}."
-        self.table.reload(keep, lambda tid: self.desk.store.tickets.position(
-            self.inbox, self.desk.agent.id, tid, tag=self.tag, search=self.search))
+        self.table.reload(keep)
         self.show_list_head()
         self.show_ticket(self.current, keep_scroll=True)
 

@@ -133,6 +133,22 @@ class Tickets:
                                  "offset": offset})
         return [_ticket(r) for r in rows]
 
+    def ids(self, inbox: InboxRef, me: int | None, *, tag: str | None = None,
+            search: str | None = None) -> list[int]:
+        """Every ticket id of an inbox in S7 order: what a list view pages through."""
+        clause, params = self._where(inbox, me, tag, search)
+        return [r[0] for r in self.db.conn.execute(
+            f"SELECT t.id FROM tickets t WHERE {clause} {_ORDER}", params)]
+
+    def get_many(self, ids: list[int]) -> list[Ticket]:
+        """These tickets, in this order (those that no longer exist are left out)."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        found = {r["id"]: _ticket(r) for r in self.db.all(
+            f"{_SELECT} WHERE t.id IN ({marks})", tuple(ids))}
+        return [found[i] for i in ids if i in found]
+
     def count(self, inbox: InboxRef, me: int | None, *, tag: str | None = None,
               only_open: bool = False, search: str | None = None) -> int:
         """All tickets of an inbox, or with only_open its V10 number (open + escalated)."""
