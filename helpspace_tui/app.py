@@ -37,6 +37,7 @@ from helpspace_tui.widgets.ticket_table import TicketTable
 WATCH_SECONDS = 1.0
 PALETTE_SKIP = {"main.back", "app.command_palette"}
 TIMER_SECONDS = 20.0
+TAKEOVER_SECONDS = 5.0  # how soon an app notices that the sync service has stopped
 
 
 class SyncFinished(Message):
@@ -67,6 +68,7 @@ class HelpspaceApp(App[int], inherit_bindings=False):
         self.keymap_name = keymap
         self._keymap_data = load_keymap(keymap)
         self.syncing_here = False
+        self._watching = False  # seen a sync service hold the lock
         self._data_version = desk.store.data_version()
         self.last_sync: str = ""
 
@@ -76,11 +78,26 @@ class HelpspaceApp(App[int], inherit_bindings=False):
         self.push_screen(MainScreen(self.desk))
         self.set_interval(WATCH_SECONDS, self.watch_store)
         self.set_interval(TIMER_SECONDS, self.fire_timers)
-        if self.desk.config.imap is not None and self.desk.lock.acquire():
-            self.syncing_here = True
+        if self.desk.config.imap is not None:
             self.set_interval(self.desk.config.imap.poll_seconds, self.action_sync)
-            self.action_sync()
+            self.set_interval(TAKEOVER_SECONDS, self.take_over_sync)
+            self.take_over_sync()
         self.call_after_refresh(self.update_status)
+
+    def take_over_sync(self) -> None:
+        """Sync here whenever no other process does: at start, and as soon as a sync
+        service (or another app) that held the store's lock stops or dies."""
+        if self.syncing_here:
+            return
+        if not self.desk.lock.acquire():
+            self._watching = True
+            return
+        was_watching = self._watching
+        self.syncing_here = True
+        if was_watching:
+            self.notify("No sync service is running any more: this app syncs now.",
+                        markup=False)
+        self.run_sync()
 
     @property
     def main(self) -> MainScreen | None:
@@ -142,6 +159,10 @@ class HelpspaceApp(App[int], inherit_bindings=False):
 
     # -- syncing ---------------------------------------------------------------------------------
     def action_sync(self) -> None:
+        if not self.syncing_here and self.desk.config.imap is not None:
+            self.take_over_sync()
+            if self.syncing_here:
+                return  # take_over_sync has started a sync
         if not self.syncing_here:
             if self.main is not None and self.desk.can_send():
                 self.main.deliver()  # the outbox at least goes out now
@@ -170,7 +191,8 @@ class HelpspaceApp(App[int], inherit_bindings=False):
             self.last_sync = f"sync failed: {event.error}"
         elif event.report is not None:
             r = event.report
-            self.last_sync = f"{r.new} new, {r.threaded} threaded at {datetime.now():%H:%M:%S}"
+            now = datetime.now(self.desk.config.tz())
+            self.last_sync = f"{r.new} new, {r.threaded} threaded at {now:%H:%M:%S}"
             if r.failed:
                 self.last_sync += f", {len(r.failed)} kept raw"
         self.watch_store()

@@ -24,7 +24,7 @@ from helpspace_tui.services import actions, attachments
 from helpspace_tui.services.delivery import deliver_outbox
 from helpspace_tui.services.desk import Desk
 from helpspace_tui.services.errors import ActionError, NotFound
-from helpspace_tui.services.export import iso, message_dict, ticket_dict
+from helpspace_tui.services.export import message_dict, ticket_dict
 from helpspace_tui.services.inboxes import inbox_counts, list_tickets
 from helpspace_tui.services.ingest import reingest_pending
 from helpspace_tui.store import StoreError
@@ -252,10 +252,10 @@ def cmd_show(desk: Desk, args: argparse.Namespace) -> int:
     print(f"status {t.status.value}  customer {sanitize_line(str(t.customer))}  "
           f"assignee {t.assignee or '-'}  tags {' '.join(t.tags) or '-'}")
     if t.waiting_until:
-        print(f"waiting until {iso(t.waiting_until)} then {t.waiting_then}")
+        print(f"waiting until {cli_workflow.local_time(desk, t.waiting_until)} then {t.waiting_then}")
     for m in messages:
         who = m.author if m.kind.value == "note" else (str(m.sender) if m.sender else "?")
-        print(f"\n--- {m.kind.value} · {sanitize_line(who)} · {iso(m.date)}"
+        print(f"\n--- {m.kind.value} · {sanitize_line(who)} · {cli_workflow.local_time(desk, m.date)}"
               + (f" · {m.delivery}" if m.delivery else ""))
         print(sanitize_text(m.text).rstrip())
         for att in m.attachments:
@@ -313,7 +313,7 @@ def cmd_inboxes(desk: Desk, args: argparse.Namespace) -> int:
         _print_json([{"name": c.inbox.key, "count": c.count} for c in counts])
     else:
         for c in counts:
-            print(f"{c.inbox.key:<20} {c.count or ''}")
+            print(f"{c.inbox.key:<20} {c.count}")
     return EXIT_OK
 
 
@@ -323,18 +323,20 @@ def cmd_sync(desk: Desk, args: argparse.Namespace) -> int:
         raise ActionError(f"another process is already syncing {desk.store.path}")
     poll = desk.config.imap.poll_seconds if desk.config.imap else 60
     first = True
+    tz = desk.config.tz()
     while True:
         report = desk.sync()
-        stamp = datetime.now().strftime("%H:%M:%S")
-        # a service prints what happened, not a line a minute of "0 fetched"
-        if (first or report.eventful) and not (report.errors and args.once
-                                               and not report.fetched):
-            print(f"{stamp} sync: {report.summary()}", flush=True)
+        stamp = "" if args.once else datetime.now(tz).strftime("%H:%M:%S ")
+        # a service prints what happened, not a line a minute of "0 fetched"; and a pass
+        # that failed says so first, not after a line that looks like success
+        failed_only = bool(report.errors) and not report.fetched
+        if (first or report.eventful) and not failed_only:
+            print(f"{stamp}sync: {report.summary()}", flush=True)
         first = False
         for line in report.failed[:20]:
-            print(f"helpspace: kept raw: {line}", file=sys.stderr)
+            print(f"{stamp}helpspace: kept raw: {line}", file=sys.stderr, flush=True)
         for line in report.errors:
-            print(f"helpspace: {line}", file=sys.stderr)
+            print(f"{stamp}helpspace: {line}", file=sys.stderr, flush=True)
         if args.once:
             return EXIT_FAILED if report.errors else EXIT_OK
         desk.wait_for_work(poll)

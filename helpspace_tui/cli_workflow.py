@@ -40,7 +40,8 @@ def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
-def _local(desk: Desk, dt: datetime | None) -> str:
+def local_time(desk: Desk, dt: datetime | None) -> str:
+    """A time for people, in the agent's zone (JSON output stays UTC)."""
     if dt is None:
         return "-"
     tz = desk.config.tz()
@@ -182,7 +183,7 @@ def cmd_status(desk: Desk, args: argparse.Namespace) -> int:
             raise Usage(str(e)) from None
     t = actions.set_status(desk.store, desk.agent, args.id, Status(args.status), until=until,
                            then=Status(args.then) if args.then else None)
-    timer = (f" until {_local(desk, t.waiting_until)}, then {t.waiting_then}"
+    timer = (f" until {local_time(desk, t.waiting_until)}, then {t.waiting_then}"
              if t.waiting_until else "")
     print(f"#{t.id} is {t.status.value}{timer}")
     return 0
@@ -274,7 +275,7 @@ def cmd_notifications(desk: Desk, args: argparse.Namespace) -> int:
         return 0
     for n in items:
         mark = " " if n.read_at else "*"
-        print(f"{n.id:>5} {mark} {_local(desk, n.created_at)}  #{n.ticket_id:<6} "
+        print(f"{n.id:>5} {mark} {local_time(desk, n.created_at)}  #{n.ticket_id:<6} "
               f"{sanitize_line(n.actor or 'mail')[:12]:<12} {sanitize_line(n.text)[:60]}"
               f"  · {sanitize_line(n.subject)[:40]}")
     if not items:
@@ -334,7 +335,7 @@ def cmd_report(desk: Desk, args: argparse.Namespace) -> int:
         for r in rows:
             w.writerow([r.key, r.tickets, r.created])
     else:
-        print(f"{args.by:<24} {'tickets':>7} {'created':>7}   since {_local(desk, since)}"
+        print(f"{args.by:<24} {'tickets':>7} {'created':>7}   since {local_time(desk, since)}"
               if since else f"{args.by:<24} {'tickets':>7} {'created':>7}   all time")
         for r in rows:
             print(f"{sanitize_line(r.key)[:24]:<24} {r.tickets:>7} {r.created:>7}")
@@ -348,7 +349,7 @@ def cmd_history(desk: Desk, args: argparse.Namespace) -> int:
         _print_json([{"at": iso(e.at), "actor": e.actor, "what": e.what} for e in entries])
     else:
         for e in entries:
-            print(f"{_local(desk, e.at)}  {sanitize_line(e.actor or 'system'):<12} "
+            print(f"{local_time(desk, e.at)}  {sanitize_line(e.actor or 'system'):<12} "
                   f"{sanitize_line(e.what)}")
     return 0
 

@@ -5,6 +5,8 @@ the customer's answer appears in the same ticket, status restored (SPEC S3)."""
 from __future__ import annotations
 
 import email
+import html
+import re
 from email import policy
 from pathlib import Path
 
@@ -89,3 +91,29 @@ async def test_app_only_watches_when_a_sync_service_holds_the_lock(
         assert "sync service" in app.export_screenshot().replace("&#160;", " ")
     desk.close()
     service.close()
+
+
+async def test_g1_the_app_takes_over_syncing_when_the_service_stops(
+    tmp_path: Path, mailbox: Mailbox, smtp_server: SmtpServer, monkeypatch
+) -> None:
+    import helpspace_tui.app as app_module
+
+    monkeypatch.setattr(app_module, "TAKEOVER_SECONDS", 0.3)
+    config = load_config(write_config(tmp_path, mailbox, smtp_server), must_exist=True)
+    service = Desk.open(config)
+    assert service.lock.acquire()
+    desk = Desk.open(config)
+    app = HelpspaceApp(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause(0.5)
+        assert not app.syncing_here
+        service.close()  # the sync service stops (or dies: the kernel drops its lock)
+        mailbox.append(make_mail(1, subject="After the service", sender="bo@cust.test"))
+        table = app.screen.query_one(TicketTable)
+        await wait_until(pilot, lambda: table.total == 1)
+        assert app.syncing_here
+        await pilot.pause(1.2)  # the status line follows within a second
+        svg = app.export_screenshot()
+        text = html.unescape("".join(re.findall(r"<text[^>]*>(.*?)</text>", svg)))
+        assert "syncing here" in text.replace("\xa0", " ")
+    desk.close()

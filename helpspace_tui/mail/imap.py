@@ -8,6 +8,7 @@ folder and calls `select`, `uids_after` and `fetch`; every failure surfaces as a
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 import ssl
 import time
@@ -56,7 +57,10 @@ def _text(value: object) -> str:
         value = value.args[0] if len(value.args) == 1 else str(value)
     if isinstance(value, bytes | bytearray):
         value = bytes(value).decode("utf-8", "replace")
-    return " ".join(str(value).split()) or "no details"
+    text = " ".join(str(value).split())
+    # imapclient words some errors as str(bytes): "b'[AUTHENTICATIONFAILED] ...'"
+    quoted = re.fullmatch(r"b(['\"])(.*)\1", text)
+    return (quoted.group(2) if quoted else text) or "no details"
 
 
 class ImapSource:

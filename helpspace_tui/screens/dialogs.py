@@ -66,7 +66,8 @@ class PickScreen(ModalScreen[str | None]):
             ol.highlighted = next((i for i, (v, _) in enumerate(shown) if v == self.current), 0)
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        self._fill(event.value)
+        if self.is_attached and self.query("#choices"):  # typed just before Enter dismissed us
+            self._fill(event.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         ol = self.query_one("#choices", OptionList)
@@ -206,6 +207,8 @@ class WaitingScreen(ModalScreen[tuple[datetime, str] | None]):
         self.query_one("#when", Input).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        if not self.is_attached or not self.query("#when-error"):
+            return  # a change that arrives after Enter has dismissed the dialog
         note = self.query_one("#when-error", Static)
         try:
             self.until = self.parse(event.value) if event.value.strip() else None
