@@ -7,6 +7,7 @@ PRAGMA data_version and redraws (SPEC G1)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 
@@ -101,9 +103,11 @@ class HelpspaceApp(App[int], inherit_bindings=False):
 
     @property
     def main(self) -> MainScreen | None:
+        """The main screen while it can be drawn on (timers also fire during start-up
+        and tear-down, when its widgets are not there)."""
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen):
-                return screen
+                return screen if screen.ready else None
         return None
 
     # -- watching the store (G1) ---------------------------------------------------------------
@@ -115,7 +119,8 @@ class HelpspaceApp(App[int], inherit_bindings=False):
             if self.main is not None:
                 self.main.refresh_data()
             if isinstance(self.screen, ReportsScreen | NotificationsScreen):
-                self.screen.refresh_data()
+                with contextlib.suppress(NoMatches):  # closing while we redraw
+                    self.screen.refresh_data()
             self.update_status()
 
     def fire_timers(self) -> None:

@@ -173,6 +173,11 @@ class MainScreen(TicketActions, Screen[None]):
                                           keep_scroll=keep_scroll)
         self.query_one(CustomerCard).show(ticket, others)
 
+    @property
+    def ready(self) -> bool:
+        """Composed and not being torn down: timers may draw on it."""
+        return self.is_attached and bool(self.query("#status-line"))
+
     def set_status_line(self, text: str) -> None:
         self.query_one("#status-line", Static).update(render.line(text))
 
