@@ -6,9 +6,6 @@ thread sets in the shared corpus (T05, T07, T09, T10) and osTicket issue 1426.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from helpspace_tui.domain.inboxes import InboxRef
@@ -128,15 +125,6 @@ def test_m2_subject_alone_never_merges_pure() -> None:
 
 
 # -- through the store ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "store.db")
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 def mail(
