@@ -40,6 +40,19 @@ def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
+def confirm(args: argparse.Namespace, question: str) -> None:
+    """Ask before what cannot be undone, when a person is at the terminal; scripts (no
+    terminal) and --yes go on."""
+    if getattr(args, "yes", False) or not sys.stdin.isatty():
+        return
+    try:
+        answer = input(f"{question} [y/N] ")
+    except EOFError:
+        answer = ""
+    if not answer.strip().lower().startswith("y"):
+        raise ActionError("nothing changed")
+
+
 def local_time(desk: Desk, dt: datetime | None) -> str:
     """A time for people, in the agent's zone (JSON output stays UTC)."""
     if dt is None:
@@ -83,6 +96,7 @@ def add_parsers(sub: Any, ticket_id: Callable[[str], int], parser_class: type) -
     x.add_argument("--json", action="store_true")
     x = ag_sub.add_parser("rm", help="remove an agent; their tickets become unassigned")
     x.add_argument("name")
+    x.add_argument("--yes", action="store_true", help="do not ask first")
     x = ag_sub.add_parser("admin", help="make an agent an admin (--revoke: no longer)")
     x.add_argument("name")
     x.add_argument("--revoke", action="store_true")
@@ -95,6 +109,7 @@ def add_parsers(sub: Any, ticket_id: Callable[[str], int], parser_class: type) -
     x.add_argument("--json", action="store_true")
     x = tm_sub.add_parser("rm", help="remove a team; its tickets keep their agent")
     x.add_argument("name")
+    x.add_argument("--yes", action="store_true", help="do not ask first")
     mem = tm_sub.add_parser("member", help="add or remove a member")
     mem_sub = nested(mem, "member_command")
     for action in ("add", "rm"):
@@ -195,6 +210,7 @@ def cmd_agent(desk: Desk, args: argparse.Namespace) -> int:
         a = admin.add_agent(store, me, args.name, email=args.email, admin=args.admin)
         print(f"added agent {a.name}{' (admin)' if a.is_admin else ''}")
     elif args.agent_command == "rm":
+        confirm(args, f"Remove agent {args.name}? Their tickets become unassigned.")
         tickets = admin.remove_agent(store, me, args.name)
         print(f"removed agent {args.name}; {len(tickets)} tickets unassigned")
     elif args.agent_command == "admin":
@@ -216,6 +232,7 @@ def cmd_team(desk: Desk, args: argparse.Namespace) -> int:
     if args.team_command == "add":
         print(f"added team {admin.add_team(store, me, args.name)}")
     elif args.team_command == "rm":
+        confirm(args, f"Remove team {args.name}? Its tickets lose the team.")
         tickets = admin.remove_team(store, me, args.name)
         print(f"removed team {args.name}; {len(tickets)} tickets had it")
     elif args.team_command == "member":

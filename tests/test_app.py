@@ -159,6 +159,7 @@ async def test_r6_closing_the_composer_keeps_a_draft(desk: Desk) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert desk.store.drafts.get(desk.agent.id, tid, "reply") == "half written"
+        assert "✎" in _export(app)  # the list shows where a draft waits
         await pilot.press("r")
         assert app.screen.query_one(TextArea).text == "half written"
 

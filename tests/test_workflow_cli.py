@@ -244,3 +244,25 @@ def test_s6_v8_cli_spam_trash_restore_purge_and_resync(
     whats = [h["what"] for h in cli.json("history", keep)]
     assert "escalated → spam" in whats and "spam → escalated" in whats
     assert json.dumps(whats, ensure_ascii=False)
+
+
+def test_g3_removing_an_agent_or_team_asks_first_at_a_terminal(monkeypatch) -> None:
+    import argparse
+    import io
+
+    import pytest
+
+    from helpspace_tui.cli_workflow import confirm
+    from helpspace_tui.services.errors import ActionError
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr("sys.stdin", Tty("n\n"))
+    with pytest.raises(ActionError, match="nothing changed"):
+        confirm(argparse.Namespace(yes=False), "Remove agent maria?")
+    monkeypatch.setattr("sys.stdin", Tty("y\n"))
+    confirm(argparse.Namespace(yes=False), "Remove agent maria?")  # goes on
+    monkeypatch.setattr("sys.stdin", Tty(""))
+    confirm(argparse.Namespace(yes=True), "Remove agent maria?")  # --yes never asks

@@ -105,6 +105,7 @@ class MainScreen(TicketActions, Screen[None]):
                     load_ids=lambda: store.tickets.ids(self.inbox, agent.id, tag=self.tag,
                                                        search=self.search),
                     load_rows=store.tickets.get_many,
+                    load_drafts=lambda: store.drafts.ticket_ids(agent.id),
                     id="tickets",
                 )
             with Horizontal(id="reading"):
@@ -321,6 +322,7 @@ class MainScreen(TicketActions, Screen[None]):
 
         def done(text: str | None) -> None:
             if text is None:
+                self.refresh_data()  # the list marks a kept draft with ✎
                 return
             if kind == "reply":
                 ok = self._apply("Reply", actions.reply, t.id, text,

@@ -30,6 +30,11 @@ class Drafts:
             (agent_id, ticket_id, kind, body, to_db(at)),
         )
 
+    def ticket_ids(self, agent_id: int) -> set[int]:
+        """Tickets this agent has an unfinished reply or note on."""
+        return {r[0] for r in self.db.all(
+            "SELECT DISTINCT ticket_id FROM drafts WHERE agent_id = ?", (agent_id,))}
+
     def delete(self, agent_id: int, ticket_id: int, kind: str) -> None:
         self.db.conn.execute(
             "DELETE FROM drafts WHERE agent_id = ? AND ticket_id = ? AND kind = ?",

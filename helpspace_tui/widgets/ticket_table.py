@@ -97,9 +97,12 @@ class TicketTable(ScrollView, can_focus=True):
             super().__init__()
 
     def __init__(self, load_ids: Callable[[], list[int]],
-                 load_rows: Callable[[list[int]], list[Ticket]], *, id: str | None = None) -> None:
+                 load_rows: Callable[[list[int]], list[Ticket]], *,
+                 load_drafts: Callable[[], set[int]] = set, id: str | None = None) -> None:
         super().__init__(id=id)
         self._load_ids = load_ids
+        self._load_drafts = load_drafts
+        self.drafts: set[int] = set()  # tickets with my unfinished reply or note (R6)
         self._load_rows = load_rows
         self._ids: list[int] = []
         self._pages: OrderedDict[int, list[Ticket]] = OrderedDict()
@@ -112,6 +115,7 @@ class TicketTable(ScrollView, can_focus=True):
         """Re-read from the store, keeping the cursor on `keep_ticket` if it is still here."""
         self._pages.clear()
         self._ids = self._load_ids()
+        self.drafts = self._load_drafts()
         self.total = len(self._ids)
         self.marked &= set(self._ids)
         self.virtual_size = Size(self.size.width, self.total)
@@ -238,6 +242,9 @@ class TicketTable(ScrollView, can_focus=True):
         row.append(" ")
         row.append(cell(t.customer.name or t.customer.addr, customer_w), "dim" if waiting else "")
         row.append(" ")
+        if t.id in self.drafts:  # a reply or note of mine waits here, unfinished
+            row.append("✎ ", "bold yellow")
+            subject_w -= 2
         row.append(cell(t.subject, subject_w), "dim" if waiting else "bold")
         row.append(" ")
         row.append(cell(age(t.last_customer_at), 4).rjust(4), "dim")
