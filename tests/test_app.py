@@ -667,3 +667,22 @@ def test_v4_cli_search_and_a_query_that_is_not_fts_syntax(desk: Desk, capsys) ->
     # quotes, dashes and stars are words to an agent, not FTS5 syntax errors
     assert main(["--config", str(config), "tickets", "--search", 'foo-bar "*(', "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
+
+
+async def test_m5_a_huge_pasted_log_is_cut_in_the_view_not_in_the_store(desk: Desk) -> None:
+    line = "ERROR 2026-11-20 worker crashed while syncing the customer's mailbox again\n"
+    with desk.store.write():
+        ingest_raw(desk.store, mail(12, "Logs attached inline", "ann@cust.test",
+                                    line * 20_000, when=BASE + timedelta(days=5)))
+    app = app_for(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        assert table(app).current.subject == "Logs attached inline"
+        tid = table(app).current.id
+        shot = _export(app)
+        assert "more characters not shown here" not in shot  # below the fold…
+        await pilot.press("c", "G")  # …at the end of the conversation
+        await pilot.pause()
+        assert "more characters not shown here" in _export(app)
+    stored = desk.store.messages.for_ticket(tid)[0].text
+    assert len(stored) >= len(line) * 20_000 - 1  # the store keeps every character

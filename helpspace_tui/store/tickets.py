@@ -168,8 +168,10 @@ class Tickets:
         )
         return int(row["rn"]) if row else None
 
-    def for_customer(self, email: str) -> list[Ticket]:
-        rows = self.db.all(_SELECT + " WHERE c.email = ? ORDER BY t.id DESC", (email,))
+    def for_customer(self, email: str, limit: int = 25) -> list[Ticket]:
+        """The customer's most recent tickets (C2); a busy sender can have thousands."""
+        rows = self.db.all(_SELECT + " WHERE c.email = ? ORDER BY t.id DESC LIMIT ?",
+                           (email, limit))
         return [_ticket(r) for r in rows]
 
     def due_timers(self, now: datetime) -> list[int]:

@@ -16,6 +16,8 @@ from helpspace_tui.domain.models import HistoryEntry, Message, MessageKind, Tick
 from helpspace_tui.mail.quotes import split_reply
 from helpspace_tui.widgets.ticket_table import STATUS_STYLE
 
+MAX_SHOWN_CHARS = 60_000  # of one message's text; rendering 2 MB took 4 s here
+
 KIND_LABEL = {
     MessageKind.CUSTOMER: ("customer", "bold green"),
     MessageKind.AGENT: ("reply", "bold cyan"),
@@ -81,12 +83,21 @@ class MessageBlock(Static):
             parts.append(render.line("cc: " + ", ".join(str(a) for a in m.cc), "dim"))
         if m.delivery_error and m.delivery != "sent":
             parts.append(render.line(f"not sent: {m.delivery_error}", "red"))
-        new, rest = split_reply(m.text) if fold and m.kind is not MessageKind.NOTE else (m.text, "")
+        body, cut = m.text, 0
+        if len(body) > MAX_SHOWN_CHARS:  # a pasted log must not freeze the screen for seconds
+            end = body.rfind("\n", 0, MAX_SHOWN_CHARS)
+            end = end if end > MAX_SHOWN_CHARS // 2 else MAX_SHOWN_CHARS
+            body, cut = body[:end], len(body) - end
+        new, rest = split_reply(body) if fold and m.kind is not MessageKind.NOTE else (body, "")
         parts.append(render.mail_text(new.strip() or "(no text)"))
         if rest.strip():
             hidden = len(rest.strip().splitlines())
             parts.append(Text(f"··· {hidden} quoted line{'s' if hidden != 1 else ''} hidden"
                               " (z shows them)", style="dim italic"))
+        if cut:
+            parts.append(Text(f"··· {cut:,} more characters not shown here; "
+                              f"`helpspace show {m.ticket_id}` prints the whole mail",
+                              style="dim italic"))
         for n, a in enumerate(m.attachments, start=1):
             kind = "inline" if a.inline else "attachment"
             parts.append(render.line(
