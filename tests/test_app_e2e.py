@@ -117,3 +117,32 @@ async def test_g1_the_app_takes_over_syncing_when_the_service_stops(
         text = html.unescape("".join(re.findall(r"<text[^>]*>(.*?)</text>", svg)))
         assert "syncing here" in text.replace("\xa0", " ")
     desk.close()
+
+
+async def test_r1_a_reply_with_an_attached_file_reaches_the_customer(
+    tmp_path: Path, mailbox: Mailbox, smtp_server: SmtpServer
+) -> None:
+    config = load_config(write_config(tmp_path, mailbox, smtp_server), must_exist=True)
+    mailbox.append(make_mail(1, subject="Need the invoice", sender="ann@cust.test"))
+    invoice = tmp_path / "invoice-2026-11.pdf"
+    invoice.write_bytes(b"%PDF-1.4 fake invoice\n%%EOF\n")
+    desk = Desk.open(config)
+    app = HelpspaceApp(desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        table = app.screen.query_one(TicketTable)
+        await wait_until(pilot, lambda: table.total == 1)
+        tid = table.current.id
+        await pilot.press("r", *"Here it is.", "ctrl+o")
+        await pilot.pause()
+        await pilot.press(*str(invoice), "enter")
+        await pilot.pause()
+        assert "invoice-2026-11.pdf" in app.export_screenshot()
+        await pilot.press("ctrl+s")
+        received = smtp_server.wait_for(1, timeout=10)
+    sent = email.message_from_bytes(received[0].raw, policy=policy.default)
+    files = [(p.get_filename(), p.get_content()) for p in sent.iter_attachments()]
+    assert files == [("invoice-2026-11.pdf", b"%PDF-1.4 fake invoice\n%%EOF\n")]
+    stored = desk.store.messages.for_ticket(tid)[-1].attachments
+    assert [(a.filename, a.content_type) for a in stored] == [("invoice-2026-11.pdf",
+                                                               "application/pdf")]
+    desk.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,6 +13,8 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static, TextArea
 
 from helpspace_tui import render
+
+MAX_ATTACHMENT_BYTES = 20 * 2**20  # what most mail servers take
 
 
 class ComposeScreen(Screen[str | None]):
@@ -23,17 +26,22 @@ class ComposeScreen(Screen[str | None]):
         Binding("ctrl+l", "discard", "Discard draft", id="compose.discard"),
         Binding("tab", "complete", "Complete @name", show=False, priority=True,
                 id="compose.complete"),
+        Binding("ctrl+o", "attach", "Attach a file", id="compose.attach"),
     ]
     DEFAULT_CSS = """
     ComposeScreen #compose-head { padding: 0 1; background: $panel; height: auto; }
+    ComposeScreen #attached { padding: 0 1; background: $panel; height: auto; color: $accent; }
     ComposeScreen TextArea { height: 1fr; }
     ComposeScreen.-note TextArea { border: tall $warning; }
     """
 
     def __init__(self, kind: str, heading: list[str], initial: str,
-                 save_draft: Callable[[str], None], mentions: list[str] | None = None) -> None:
+                 save_draft: Callable[[str], None], mentions: list[str] | None = None,
+                 attachments: list[Path] | None = None) -> None:
         super().__init__(classes=f"-{kind}")
         self.kind = kind
+        # R1: files to send with a reply; the caller keeps the list (None: no attaching)
+        self.attachments = attachments
         self.mentions = sorted(mentions or [])  # R5: agents an @name can reach
         self.heading = heading
         self.initial = initial
@@ -49,6 +57,7 @@ class ComposeScreen(Screen[str | None]):
                 head.append("\n")
             head.append_text(render.line(h, "bold" if n == 0 else ""))
         yield Static(head, id="compose-head")
+        yield Static("", id="attached")
         area = TextArea(self.initial, id="body", soft_wrap=True, show_line_numbers=False,
                         tab_behavior="focus")  # Tab is ours: @name completion, else indent
         yield area
@@ -97,6 +106,33 @@ class ComposeScreen(Screen[str | None]):
                 self.notify("  ".join("@" + h for h in hits), markup=False)
                 return
         area.insert("    ")
+
+    def action_attach(self) -> None:
+        if self.attachments is None:
+            self.notify("Notes have no attachments.", markup=False)
+            return
+        from helpspace_tui.screens.dialogs import PromptScreen
+
+        def done(value: str | None) -> None:
+            if not value or self.attachments is None:
+                return
+            path = Path(value).expanduser()
+            if not path.is_file():
+                self.notify(f"No file {path}", severity="error", markup=False)
+            elif path.stat().st_size > MAX_ATTACHMENT_BYTES:
+                self.notify(f"{path.name} is over {MAX_ATTACHMENT_BYTES // 2**20} MB",
+                            severity="error", markup=False)
+            else:
+                self.attachments.append(path)
+                self._show_attachments()
+            self.query_one(TextArea).focus()
+
+        self.app.push_screen(PromptScreen("Attach a file", "path, e.g. ~/Downloads/invoice.pdf",
+                                          help_text="enter attach · esc cancel"), done)
+
+    def _show_attachments(self) -> None:
+        names = ", ".join(p.name for p in self.attachments or [])
+        self.query_one("#attached", Static).update(render.line(f"📎 {names}") if names else "")
 
     def action_send(self) -> None:
         if not self.text.strip():

@@ -239,17 +239,19 @@ class PromptScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel_prompt")]
     DEFAULT_CSS = DIALOG_CSS.format(name="PromptScreen")
 
-    def __init__(self, title: str, placeholder: str = "", value: str = "") -> None:
+    def __init__(self, title: str, placeholder: str = "", value: str = "",
+                 help_text: str = "enter search · empty clears · esc cancel") -> None:
         super().__init__()
         self.title_text = title
         self.placeholder = placeholder
         self.value = value
+        self.help_text = help_text
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(render.line(self.title_text), classes="dialog-title")
             yield Input(self.value, placeholder=self.placeholder)
-            yield Static(Text("enter search · empty clears · esc cancel"), classes="dialog-help")
+            yield Static(Text(self.help_text), classes="dialog-help")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

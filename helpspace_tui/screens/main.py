@@ -325,8 +325,13 @@ class MainScreen(TicketActions, Screen[None]):
                 self.refresh_data()  # the list marks a kept draft with ✎
                 return
             if kind == "reply":
+                try:
+                    attached = [(p.name, p.read_bytes()) for p in files or []]
+                except OSError as e:
+                    self.notify(f"Not sent: {e}", severity="error", markup=False)
+                    return  # the draft stays
                 ok = self._apply("Reply", actions.reply, t.id, text,
-                                 sender=self.desk.sender_address)
+                                 sender=self.desk.sender_address, attachments=attached)
                 if ok:
                     self.deliver()
             else:
@@ -336,8 +341,9 @@ class MainScreen(TicketActions, Screen[None]):
 
         mentions = [a.name for a in store.agents.list() if a.id != agent.id] \
             if kind == "note" else []
+        files: list[Path] | None = [] if kind == "reply" else None
         self.app.push_screen(ComposeScreen(kind, heading, load_draft(store, agent, t.id, kind), keep,
-                                           mentions), done)
+                                           mentions, files), done)
 
     def on_ticket_table_marks_changed(self, event: TicketTable.MarksChanged) -> None:
         self.show_list_head()

@@ -4,6 +4,7 @@ commit together, so nothing is half-done (R6)."""
 
 from __future__ import annotations
 
+import mimetypes
 import re
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -93,8 +94,8 @@ def reply(
             ticket_id=ticket_id, kind=MessageKind.AGENT, date=now,
             sender=Address(name, addr.lower()), to=to, cc=cc, subject=subject, text=body,
             message_id=msgid, author_id=actor.id, thread_reason="sent by us",
-            attachments=[(fn, "application/octet-stream", data, None, False)
-                         for fn, data in (attachments or [])],
+            attachments=[(fn, mimetypes.guess_type(fn)[0] or "application/octet-stream", data,
+                          None, False) for fn, data in (attachments or [])],
         ), now)
         store.messages.remember_ids(ticket_id, msgid, [])
         store.outbox.enqueue(ticket_id, pk, raw, bare_address(sender),
