@@ -162,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # commands that may make a new store; the others work on one that exists, so that a typo
 # in [store] path is an error instead of an empty new store
-CREATES_STORE = {"sync", "agent", "team", "settings"}
+CREATES_STORE = {"sync", "agent", "agents", "team", "settings"}
 
 
 def check_store_path(config: Config, *, creating: bool) -> None:
