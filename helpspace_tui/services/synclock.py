@@ -43,15 +43,6 @@ class SyncLock:
             os.close(self._fd)
             self._fd = None
 
-    def held_elsewhere(self) -> bool:
-        """True when another process is syncing this store."""
-        if self._fd is not None:
-            return False
-        if self.acquire():
-            self.release()
-            return False
-        return True
-
     def __enter__(self) -> SyncLock:
         return self
 

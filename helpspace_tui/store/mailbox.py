@@ -69,12 +69,6 @@ class Mailbox:
             )
 
     # -- raw mails ----------------------------------------------------------------------
-    def known_location(self, folder: str, uidvalidity: int, uid: int) -> bool:
-        return self.db.one(
-            "SELECT 1 FROM mail_locations WHERE folder = ? AND uidvalidity = ? AND uid = ?",
-            (folder, uidvalidity, uid),
-        ) is not None
-
     def raw_id_for_hash(self, content_hash: str) -> int | None:
         row = self.db.one("SELECT id FROM raw_mails WHERE content_hash = ?", (content_hash,))
         return int(row[0]) if row else None

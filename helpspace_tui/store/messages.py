@@ -125,21 +125,6 @@ class Messages:
         row = self.db.one("SELECT content FROM attachments WHERE id = ?", (attachment_id,))
         return bytes(row[0]) if row else None
 
-    def last_customer_message(self, ticket_id: int) -> Message | None:
-        msgs = [m for m in self.for_ticket(ticket_id) if m.kind is MessageKind.CUSTOMER]
-        return msgs[-1] if msgs else None
-
-    def message_ids(self, ticket_id: int) -> list[str]:
-        """Message-IDs of the ticket's mails, oldest first (for References)."""
-        return [
-            r[0]
-            for r in self.db.all(
-                "SELECT message_id FROM messages WHERE ticket_id = ? AND message_id IS NOT NULL"
-                " AND kind IN ('customer', 'agent') ORDER BY id",
-                (ticket_id,),
-            )
-        ]
-
     def find_by_message_id(self, message_id: str) -> tuple[int, int] | None:
         """(message pk, ticket id) of a stored mail with this Message-ID."""
         row = self.db.one(
