@@ -30,6 +30,7 @@ from helpspace_tui.services.ingest import reingest_pending
 from helpspace_tui.store import StoreError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_FOUND = 0, 1, 2, 3
+MAX_ID = 2**63 - 1  # SQLite's integers
 STATUS_WORDS = [s.value for s in Status]
 
 
@@ -51,7 +52,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _ticket_id(text: str) -> int:
     value = text.lstrip("#")
-    if not value.isdigit():
+    if not value.isdigit() or int(value) > MAX_ID:
         raise argparse.ArgumentTypeError(f"'{text}' is not a ticket number")
     return int(value)
 
@@ -283,8 +284,10 @@ def cmd_reply(desk: Desk, args: argparse.Namespace) -> int:
     body = _read_body(args)
     actions.reply(desk.store, desk.agent, args.id, body, sender=desk.sender_address)
     assert make_sender is not None
-    report = deliver_outbox(desk.store, make_sender)
-    mine = [e for tid, e in report.failed if tid == args.id]
+    deliver_outbox(desk.store, make_sender)
+    # this reply may not have been tried at all (an older mail failed first): ask the outbox
+    mine = [e or "not tried yet (an older mail is waiting for the server)"
+            for _, tid, state, _, e in desk.store.outbox.unsent() if tid == args.id]
     if mine:
         print(f"helpspace: reply to #{args.id} saved but not sent yet: {mine[0]}"
               " (it stays queued; `helpspace outbox` shows it)", file=sys.stderr)

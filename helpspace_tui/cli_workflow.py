@@ -135,7 +135,7 @@ def add_parsers(sub: Any, ticket_id: Callable[[str], int], parser_class: type) -
 
     no = sub.add_parser("notifications", help="your unread notifications; `read` marks them")
     no.add_argument("action", nargs="?", choices=["read"], help="mark read: IDs, or --all")
-    no.add_argument("ids", nargs="*", type=int, metavar="ID")
+    no.add_argument("ids", nargs="*", type=ticket_id, metavar="ID")
     no.add_argument("--all", action="store_true", help="list: read ones too; read: all")
     no.add_argument("--json", action="store_true")
 

@@ -46,10 +46,13 @@ def _clear_timer(t: Ticket) -> Ticket:
 
 
 def on_customer_mail(t: Ticket, at: datetime, *, from_junk: bool = False) -> Ticket:
-    """S3/S4/S5/S6/M8: what a customer's mail (M9) does to its ticket."""
+    """S3/S4/S5/S6/M8: what a customer's mail (M9) does to its ticket. A deleted ticket
+    the customer writes to comes back out of Trash (M1: their mail must be seen, and
+    must never be purged with it)."""
     t = replace(t, last_customer_at=at, updated_at=at)
     if t.status is Status.SPAM:
-        return t  # S6: the conversation stays in Spam
+        return t  # S6: the conversation stays in Spam (and in Trash, if it is there)
+    t = replace(t, trashed_at=None)
     if from_junk:
         return replace(_clear_timer(t), status=Status.SPAM, previous_status=t.status)
     if t.status is Status.WAITING:
@@ -140,7 +143,8 @@ def describe_changes(old: Ticket, new: Ticket) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     if old.status is not new.status:
         out.append(("status", f"{old.status} → {new.status}"))
-    if old.waiting_until != new.waiting_until and new.waiting_until is not None:
+    if new.waiting_until is not None and (old.waiting_until, old.waiting_then) != (
+            new.waiting_until, new.waiting_then):
         out.append(("timer", f"until {new.waiting_until:%Y-%m-%d %H:%M}Z then {new.waiting_then}"))
     elif old.waiting_until is not None and new.waiting_until is None and new.status is old.status:
         out.append(("timer", "timer cancelled"))

@@ -48,7 +48,8 @@ def validate_setting(key: str, value: str) -> tuple[str, str]:
             raise SettingError(f"{setting.key} must be one of {', '.join(setting.choices)},"
                                f" not '{value}'")
     if setting.positive_int:
-        if not v.isdigit() or int(v) < 1:
-            raise SettingError(f"{setting.key} must be a whole number of 1 or more, not '{value}'")
+        if not v.isdigit() or not 1 <= int(v) <= 36500:
+            raise SettingError(f"{setting.key} must be a whole number from 1 to 36500,"
+                               f" not '{value}'")
         v = str(int(v))
     return setting.key, v

@@ -87,12 +87,17 @@ def _local_now(now: datetime, tz: tzinfo | None) -> datetime:
     return now.astimezone(tz) if tz is not None else now.astimezone()
 
 
+MAX_SECONDS = 100 * 366 * 86400  # beyond this a datetime overflows soon enough
+
+
 def parse_duration(text: str) -> timedelta | None:
     """`3d`, `4h`, `90m`, `2w`, `1d 4h`, `in 2h`, `+2h` -> a timedelta; None if not one."""
     m = _REL.match(text.strip().lower())
     if not m:
         return None
     seconds = sum(int(n) * _UNITS[unit] for n, unit in _REL_PART.findall(m[1]))
+    if seconds > MAX_SECONDS:
+        raise _fail(text, "more than 100 years")
     return timedelta(seconds=seconds)
 
 
@@ -149,7 +154,10 @@ def parse_since(text: str, now: datetime, tz: tzinfo | None = None) -> datetime:
     value = text.strip().lower()
     delta = parse_duration(value)
     if delta is not None:
-        return now.astimezone(UTC) - delta
+        try:
+            return now.astimezone(UTC) - delta
+        except OverflowError:
+            raise _fail(text, "too far back") from None
     day = _parse_date(value, text)
     if day is None:
         raise WhenError(f"cannot read '{text}' as a period; try 30d, 2w, 12h or 2026-01-01")

@@ -67,6 +67,8 @@ def reply(
         before = get_ticket(store, ticket_id)
         after = _run_rule(rules.on_agent_reply, before, actor.name, now,
                           store.settings.get("assign_on_reply"))
+        if after.team and after.assignee not in store.agents.members(after.team):
+            after = replace(after, team=None)  # A1: a team's agent is one of its members
         msgs = store.messages.for_ticket(ticket_id)
         mails = [m for m in msgs if m.message_id and m.kind in
                  (MessageKind.CUSTOMER, MessageKind.AGENT)]
@@ -227,7 +229,9 @@ def set_status(store: Store, actor: Agent, ticket_id: int, status: Status,
     with store.write():
         before = get_ticket(store, ticket_id)
         after = _run_rule(rules.set_status, before, status, now, until=until, then=then)
-        if after.status is not before.status or after.waiting_until != before.waiting_until:
+        timer = (after.waiting_until, after.waiting_then)
+        if after.status is not before.status or timer != (before.waiting_until,
+                                                           before.waiting_then):
             _save(store, actor, before, after, now)
     return get_ticket(store, ticket_id)
 

@@ -39,6 +39,11 @@ def current_agent(store: Store, config_name: str | None = None, user: str | None
     if mine is not None:
         return mine
     with store.write():
+        # another process of this OS user (the app and sync started together) may have
+        # registered it meanwhile: look again inside the lock
+        mine = agents.by_os_user(user)
+        if mine is not None:
+            return mine
         # an admin may have created the agent by name before its OS user first ran us
         named = agents.by_name(user)
         if named is not None and named.os_user is None:

@@ -142,6 +142,11 @@ def _ingest_parsed(
         found = store.messages.find_by_message_id(p.message_id)
         if found is not None:
             return IngestResult("ours", found[1])  # a mail we sent, seen again (Bcc, Sent)
+    if p.message_id:  # M3: the same mail in other bytes is stored once; a reused id
+        # with other content is a different mail and is kept
+        same = store.messages.same_mail(p.message_id, p.subject, p.text)
+        if same is not None:
+            return IngestResult("duplicate", same)
     kind = _kind(p, store.agents.emails())
     at = _when(p, internaldate, now)
     decision = _thread(store, p)

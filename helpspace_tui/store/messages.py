@@ -125,6 +125,14 @@ class Messages:
         row = self.db.one("SELECT content FROM attachments WHERE id = ?", (attachment_id,))
         return bytes(row[0]) if row else None
 
+    def same_mail(self, message_id: str, subject: str, text: str) -> int | None:
+        """The ticket of a stored mail with this Message-ID and this very content: the
+        same mail again in other bytes (re-encoded by a server, or moved)."""
+        row = self.db.one(
+            "SELECT ticket_id FROM messages WHERE message_id = ? AND subject = ? AND text = ?"
+            " LIMIT 1", (message_id, subject, text))
+        return int(row[0]) if row else None
+
     def find_by_message_id(self, message_id: str) -> tuple[int, int] | None:
         """(message pk, ticket id) of a stored mail with this Message-ID."""
         row = self.db.one(

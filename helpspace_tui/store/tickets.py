@@ -34,10 +34,15 @@ _ORDER = "ORDER BY t.status_rank, t.last_customer_at DESC, t.id DESC"
 # a search matches the words of any message (FTS5), the customer, or the ticket number
 _SEARCH = """(t.id IN (SELECT m.ticket_id FROM messages m WHERE m.id IN
                  (SELECT rowid FROM messages_fts WHERE messages_fts MATCH :fts))
-             OR t.customer_id IN (SELECT id FROM customers WHERE email LIKE :like
-                                  OR name LIKE :like)
+             OR t.customer_id IN (SELECT id FROM customers WHERE email LIKE :like ESCAPE '\\'
+                                  OR name LIKE :like ESCAPE '\\')
              OR CAST(t.id AS TEXT) = :number)"""
 _WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _like_escape(text: str) -> str:
+    """'_' and '%' typed by an agent are characters, not LIKE wildcards."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def fts_query(text: str) -> str | None:
@@ -112,7 +117,7 @@ class Tickets:
             clause += " AND t.id IN (SELECT ticket_id FROM tags WHERE tag = :tag)"
         if search:
             clause += f" AND {_SEARCH}"
-            params.update(fts=fts_query(search) or '""', like=f"%{search.strip()}%",
+            params.update(fts=fts_query(search) or '""', like="%" + _like_escape(search.strip()) + "%",
                           number=search.strip().lstrip("#"))
         return clause, params
 
