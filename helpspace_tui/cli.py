@@ -348,7 +348,8 @@ def cmd_sync(desk: Desk, args: argparse.Namespace) -> int:
 def cmd_quarantine(desk: Desk, args: argparse.Namespace) -> int:
     if args.retry:
         before = len(desk.store.mailbox.failed())
-        reingest_pending(desk.store, failed=True)
+        reingest_pending(desk.store, failed=True,
+                         junk_folders=frozenset(f for f, junk in desk.folders() if junk))
         print(f"{before - len(desk.store.mailbox.failed())} of {before} mails read now")
     rows = desk.store.mailbox.failed()
     for raw_id, error, message_id in rows:

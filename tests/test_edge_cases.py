@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from helpspace_tui.cli import main
+from helpspace_tui.domain.inboxes import InboxRef
 from helpspace_tui.domain.models import Status
 from helpspace_tui.services import actions, admin
 from helpspace_tui.services.identity import current_agent
@@ -102,9 +103,29 @@ def test_huge_numbers_on_the_command_line_are_one_line_errors(
 
 
 def test_v4_search_wildcards_are_characters(store: Store) -> None:
-    from helpspace_tui.domain.inboxes import InboxRef
-
     with store.write():
         ingest_raw(store, mail("w@x", b"hello\r\n"))
     assert store.tickets.count(InboxRef("all"), None, search="_") == 0
     assert store.tickets.count(InboxRef("all"), None, search="%") == 0
+
+
+def test_m8_a_quarantined_junk_mail_read_again_is_still_spam(store: Store,
+                                                             monkeypatch) -> None:
+    from helpspace_tui.services import ingest
+    from helpspace_tui.services.ingest import Location, reingest_pending
+
+    real = ingest._ingest_parsed
+
+    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("parser bug of an older version")
+
+    monkeypatch.setattr(ingest, "_ingest_parsed", broken)
+    with store.write():
+        r = ingest_raw(store, mail("junk@x", b"buy now\r\n"), from_junk=True,
+                       location=Location("Junk", 1, 1))
+    assert r.action == "failed"
+    monkeypatch.setattr(ingest, "_ingest_parsed", real)  # the upgrade
+    reingest_pending(store, failed=True, junk_folders=frozenset({"Junk"}))
+    assert store.mailbox.failed() == []
+    t = store.tickets.list(InboxRef("spam"), None)
+    assert len(t) == 1 and t[0].status is Status.SPAM

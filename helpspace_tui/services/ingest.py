@@ -59,6 +59,12 @@ def ingest_raw(
         raw_id = store.mailbox.add_raw(raw, digest, None, internaldate, now)
         if location:
             store.mailbox.add_location(location.folder, location.uidvalidity, location.uid, raw_id)
+    return _read_stored(store, raw_id, raw, digest, internaldate, now, from_junk)
+
+
+def _read_stored(store: Store, raw_id: int, raw: bytes, digest: str,
+                 internaldate: datetime | None, now: datetime, from_junk: bool) -> IngestResult:
+    """Parse a mail already kept raw and apply it; a failure leaves it raw and flagged."""
     try:
         with store.savepoint("ingest"):
             parsed = parse_mail(raw)
@@ -75,23 +81,21 @@ def ingest_raw(
         return IngestResult("failed", error=error)
 
 
-def reingest_pending(store: Store, *, failed: bool = False) -> int:
+def reingest_pending(store: Store, *, failed: bool = False,
+                     junk_folders: frozenset[str] = frozenset()) -> int:
     """Raw mails saved by a sync that crashed before parsing them; with `failed`, the
-    quarantined ones too (after an upgrade that reads them)."""
+    quarantined ones too (after an upgrade that reads them). The same path as a fresh
+    mail: tombstones count, and mail found in a Junk folder still makes Spam (M8)."""
     done = 0
     ids = store.mailbox.pending() + ([r[0] for r in store.mailbox.failed()] if failed else [])
     for raw_id in ids:
         raw = store.mailbox.get_raw(raw_id)
         if raw is None:
             continue
+        from_junk = bool(store.mailbox.folders_of(raw_id) & junk_folders)
         with store.write():
-            try:
-                with store.savepoint("ingest"):
-                    _ingest_parsed(store, parse_mail(raw.raw), raw_id, raw.internaldate,
-                                   utcnow(), False)
-                    store.mailbox.mark(raw_id, "ingested")
-            except Exception as e:
-                store.mailbox.mark(raw_id, "failed", f"{type(e).__name__}: {e}"[:300])
+            _read_stored(store, raw_id, raw.raw, content_hash(raw.raw), raw.internaldate,
+                         utcnow(), from_junk)
         done += 1
     return done
 

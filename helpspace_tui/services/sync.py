@@ -120,7 +120,7 @@ def sync_once(
     the other steps still run."""
     started = time.monotonic()
     report = SyncReport()
-    reingest_pending(store)
+    reingest_pending(store, junk_folders=frozenset(f for f, junk in folders if junk))
     if open_source is not None:
         try:
             with open_source() as source:

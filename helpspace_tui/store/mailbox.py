@@ -107,6 +107,10 @@ class Mailbox:
             (folder, uidvalidity, uid, raw_id),
         )
 
+    def folders_of(self, raw_id: int) -> set[str]:
+        return {r[0] for r in self.db.all(
+            "SELECT DISTINCT folder FROM mail_locations WHERE raw_id = ?", (raw_id,))}
+
     def mark(self, raw_id: int, state: str, error: str | None = None) -> None:
         self.db.conn.execute(
             "UPDATE raw_mails SET state = ?, error = ? WHERE id = ?", (state, error, raw_id)
