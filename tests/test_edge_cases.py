@@ -129,3 +129,16 @@ def test_m8_a_quarantined_junk_mail_read_again_is_still_spam(store: Store,
     assert store.mailbox.failed() == []
     t = store.tickets.list(InboxRef("spam"), None)
     assert len(t) == 1 and t[0].status is Status.SPAM
+
+
+def test_g2_a_removed_agent_does_not_come_back_by_running_helpspace(store: Store) -> None:
+    from helpspace_tui.services.errors import Forbidden
+
+    boss = current_agent(store, user="boss")
+    current_agent(store, user="eve")
+    admin.remove_agent(store, boss, "eve")
+    with pytest.raises(Forbidden, match="removed"):
+        current_agent(store, user="eve")
+    assert [a.name for a in store.agents.list()] == ["boss"]
+    admin.add_agent(store, boss, "eve")  # an admin may bring her back
+    assert current_agent(store, user="eve").name == "eve"

@@ -7,6 +7,7 @@ import getpass
 import os
 
 from helpspace_tui.domain.models import Agent
+from helpspace_tui.services.errors import Forbidden
 from helpspace_tui.store import Store
 from helpspace_tui.store.db import utcnow
 
@@ -33,7 +34,7 @@ def current_agent(store: Store, config_name: str | None = None, user: str | None
                         return mine  # this OS user already has an agent of its own
                     agents.set_os_user(named.id, user)
             return agents.by_id(named.id) or named
-        if named is None and mine is None:
+        if named is None and mine is None and not agents.is_removed(config_name):
             with store.write():
                 return agents.add(config_name, utcnow(), os_user=user)
     if mine is not None:
@@ -44,6 +45,9 @@ def current_agent(store: Store, config_name: str | None = None, user: str | None
         mine = agents.by_os_user(user)
         if mine is not None:
             return mine
+        if agents.is_removed(user) or (config_name and agents.is_removed(config_name)):
+            raise Forbidden(f"the agent {user} was removed from the store {store.path};"
+                            " an admin can add it again with `helpspace agent add`")
         # an admin may have created the agent by name before its OS user first ran us
         named = agents.by_name(user)
         if named is not None and named.os_user is None:

@@ -63,6 +63,11 @@ class Agents:
         assert agent is not None
         return agent
 
+    def is_removed(self, name: str) -> bool:
+        """An agent of this name was removed by an admin (G2: only an admin adds it back)."""
+        return self.db.one(
+            "SELECT 1 FROM agents WHERE name = ? AND removed_at IS NOT NULL", (name,)) is not None
+
     def set_os_user(self, agent_id: int, os_user: str) -> None:
         self.db.conn.execute("UPDATE agents SET os_user = ? WHERE id = ?", (os_user, agent_id))
 
