@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import email.utils
-import html
-import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,6 +22,11 @@ from helpspace_tui.services.ingest import ingest_raw
 from helpspace_tui.widgets.conversation import Conversation
 from helpspace_tui.widgets.inbox_list import InboxList
 from helpspace_tui.widgets.ticket_table import TicketTable
+
+try:
+    from tests.screen import screen_text
+except ImportError:
+    from screen import screen_text
 
 BASE = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -58,12 +61,6 @@ def table(app: HelpspaceApp) -> TicketTable:
     return app.screen.query_one(TicketTable)
 
 
-def _export(app: HelpspaceApp) -> str:
-    """The screen's text: the <text> runs of Textual's SVG screenshot, unescaped."""
-    svg = app.export_screenshot()
-    return html.unescape("".join(re.findall(r"<text[^>]*>(.*?)</text>", svg))).replace("\xa0", " ")
-
-
 async def test_v1_v10_inboxes_with_counts_and_s7_list(desk: Desk) -> None:
     app = app_for(desk)
     async with app.run_test(size=(160, 45)) as pilot:
@@ -96,7 +93,7 @@ async def test_list_keys_j_k_g_G_move_and_show_the_conversation(desk: Desk) -> N
         await pilot.pause()
         conv = app.screen.query_one(Conversation)
         assert conv.ticket_id == t.row(2).id
-        assert "Cannot log in" in _export(app)
+        assert "Cannot log in" in screen_text(app)
 
 
 async def test_tab_moves_between_panes_and_enter_opens(desk: Desk) -> None:
@@ -118,7 +115,7 @@ async def test_m7_hostile_text_is_shown_literally_and_without_escapes(desk: Desk
     app = app_for(desk)
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
-        shot = _export(app)
+        shot = screen_text(app)
         assert "[URGENT] [bold]pay[/bold] now" in shot
         assert "[link=x]" in shot
         assert "\x1b]52" not in shot and "ZXZpbA==\x07" not in shot
@@ -159,7 +156,7 @@ async def test_r6_closing_the_composer_keeps_a_draft(desk: Desk) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert desk.store.drafts.get(desk.agent.id, tid, "reply") == "half written"
-        assert "✎" in _export(app)  # the list shows where a draft waits
+        assert "✎" in screen_text(app)  # the list shows where a draft waits
         await pilot.press("r")
         assert app.screen.query_one(TextArea).text == "half written"
 
@@ -176,7 +173,7 @@ async def test_r5_n_note_is_internal(desk: Desk, tmp_path: Path) -> None:
         assert msgs[-1].kind is MessageKind.NOTE and msgs[-1].text == "only for us"
         assert desk.store.tickets.get(tid).status is Status.OPEN
         assert not list((tmp_path / "outbox").glob("*.eml"))
-        assert "internal note" in _export(app)
+        assert "internal note" in screen_text(app)
 
 
 async def test_t1_t_tags_with_completion(desk: Desk) -> None:
@@ -198,7 +195,7 @@ async def test_t1_t_tags_with_completion(desk: Desk) -> None:
         await pilot.press("t", *"-urgent", "enter")
         await pilot.pause()
         assert desk.store.tickets.get(tid).tags == ["billing"]
-        assert "#billing" in _export(app)
+        assert "#billing" in screen_text(app)
 
 
 async def test_a1_a_assign_with_picker(desk: Desk) -> None:
@@ -237,12 +234,12 @@ async def test_question_mark_shows_every_key(desk: Desk) -> None:
         await pilot.pause()
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        shot = _export(app)
+        shot = screen_text(app)
         for words in ("Reply", "Tags", "Assign", "Status", "ctrl+p"):
             assert words in shot
         await pilot.press("end")
         await pilot.pause()
-        assert "ctrl+s" in _export(app) and "Send" in _export(app)
+        assert "ctrl+s" in screen_text(app) and "Send" in screen_text(app)
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
 
@@ -255,7 +252,7 @@ async def test_ctrl_p_palette_offers_the_actions(desk: Desk) -> None:
         await pilot.pause()
         await pilot.press(*"assign")
         await pilot.pause(0.5)
-        assert "key: a" in _export(app)
+        assert "key: a" in screen_text(app)
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, PickScreen)
@@ -284,7 +281,7 @@ async def test_g1_changes_by_another_process_show_without_restart(desk: Desk) ->
             ingest_raw(other.store, mail(9, "Brand new question", "zed@cust.test"))
         await pilot.pause(1.5)
         assert table(app).total == 4
-        assert "Brand new question" in _export(app)
+        assert "Brand new question" in screen_text(app)
         other.store.close()
 
 
@@ -296,7 +293,7 @@ async def test_narrow_80x24_opens_the_conversation_in_place(desk: Desk) -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen.has_class("-reading")
-        shot = _export(app)
+        shot = screen_text(app)
         assert "here [link=x]" in shot  # the conversation of the first ticket
         assert "Invoice 2026-11" not in shot  # the list made room for it
         await pilot.press("escape")
@@ -340,10 +337,10 @@ async def test_m2_v_shows_why_each_mail_joined_the_ticket(desk: Desk) -> None:
         while table(app).current.subject != "Cannot log in":
             await pilot.press("j")
         await pilot.pause()
-        assert "threaded:" not in _export(app)
+        assert "threaded:" not in screen_text(app)
         await pilot.press("v")
         await pilot.pause()
-        shot = _export(app)
+        shot = screen_text(app)
         assert "threaded: In-Reply-To <app-1@cust.test>" in shot
         assert "message-id: <app-10@cust.test>" in shot
 
@@ -360,12 +357,12 @@ async def test_z_folds_quoted_history_so_the_new_text_comes_first(desk: Desk) ->
         while table(app).current.subject != "Cannot log in":
             await pilot.press("j")
         await pilot.pause()
-        shot = _export(app)
+        shot = screen_text(app)
         assert "It still fails." in shot and "Please try again." not in shot
         assert "quoted lines hidden" in shot
         await pilot.press("z")
         await pilot.pause()
-        assert "Please try again." in _export(app)
+        assert "Please try again." in screen_text(app)
 
 
 async def test_m5_o_and_S_save_attachments_to_the_download_folder(tmp_path: Path) -> None:
@@ -418,7 +415,7 @@ async def test_v12_space_marks_tickets_and_s_changes_them_all(desk: Desk) -> Non
         await pilot.press("space", "space")  # marks the first two, moving down
         t = table(app)
         assert len(t.marked) == 2
-        assert "2 marked" in _export(app)
+        assert "2 marked" in screen_text(app)
         marked = set(t.marked)
         await pilot.press("s", *"clos", "enter")
         await pilot.pause()
@@ -435,7 +432,7 @@ async def test_s4_waiting_until_from_the_status_picker(desk: Desk) -> None:
         await pilot.pause()
         await pilot.press(*"3d")
         await pilot.pause()
-        assert "= " in _export(app)  # the parsed time is shown while typing
+        assert "= " in screen_text(app)  # the parsed time is shown while typing
         await pilot.press("enter", "down", "enter")  # then: escalated
         await pilot.pause()
         t = desk.store.tickets.get(tid)
@@ -485,7 +482,7 @@ async def test_t1_f_filters_the_list_by_tag(desk: Desk) -> None:
         await pilot.press("f", *"bill", "enter")
         await pilot.pause()
         assert table(app).total == 1 and table(app).current.id == 2
-        assert "#billing" in _export(app)
+        assert "#billing" in screen_text(app)
         await pilot.press("f", *"all", "enter")
         await pilot.pause()
         assert table(app).total == 3
@@ -517,16 +514,16 @@ async def test_r5_w1_a_mention_notifies_and_N_jumps_to_the_ticket(desk: Desk) ->
     app = app_for(desk)
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
-        assert "1 unread notification" in _export(app)
+        assert "1 unread notification" in screen_text(app)
         await pilot.press("N")
         await pilot.pause()
-        assert "mentioned you" in _export(app)
+        assert "mentioned you" in screen_text(app)
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
         assert table(app).current.id == 2  # it switched to an inbox that has the ticket
         assert app.screen.inbox.name == "all"
-        assert "unread notification" not in _export(app)
+        assert "unread notification" not in screen_text(app)
 
 
 async def test_t2_R_shows_reports_by_tag_status_and_agent(desk: Desk) -> None:
@@ -537,11 +534,11 @@ async def test_t2_R_shows_reports_by_tag_status_and_agent(desk: Desk) -> None:
         await pilot.pause()
         await pilot.press("R")
         await pilot.pause()
-        shot = _export(app)
+        shot = screen_text(app)
         assert "Tickets by tag" in shot and "login" in shot
         await pilot.press("s")
         await pilot.pause()
-        assert "Tickets by status" in _export(app)
+        assert "Tickets by status" in screen_text(app)
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
 
@@ -588,12 +585,12 @@ async def test_t1_bulk_tags_show_the_shared_ones_and_a_bad_tag_keeps_the_dialog(
         await pilot.pause()
         await pilot.press("space", "space", "t")  # tickets 3 and 2
         await pilot.pause()
-        assert "now: #billing" in _export(app)
+        assert "now: #billing" in screen_text(app)
         await pilot.press(*"#urgent bad?tag", "enter")
         await pilot.pause()
         assert isinstance(app.screen, TagScreen)  # still open, text kept
         assert app.screen.query_one(Input).value == "#urgent bad?tag"
-        assert "'bad?tag' is not a tag" in _export(app)
+        assert "'bad?tag' is not a tag" in screen_text(app)
         for _ in range(len(" bad?tag")):
             await pilot.press("backspace")
         await pilot.press("enter")  # '#urgent' is the tag 'urgent'
@@ -611,7 +608,7 @@ async def test_s4_waiting_dialog_refuses_a_past_time_and_j_moves_the_list(desk: 
         await pilot.pause()
         await pilot.press(*"2020-01-01 09:00")
         await pilot.pause()
-        assert "is already past" in _export(app)
+        assert "is already past" in screen_text(app)
         await pilot.press("enter")
         assert isinstance(app.screen.query_one("#when", Input), Input)  # still typing
         for _ in range(len("2020-01-01 09:00")):
@@ -628,10 +625,10 @@ async def test_w1_the_unread_count_follows_notifications_from_this_process(desk:
     app = app_for(desk)
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
-        assert "unread notification" not in _export(app)
+        assert "unread notification" not in screen_text(app)
         actions.note(desk.store, maria, 1, "looked at it")  # same connection: no data_version
         await pilot.pause(1.3)
-        assert "1 unread notification" in _export(app)
+        assert "1 unread notification" in screen_text(app)
 
 
 async def test_v4_slash_searches_mail_text_customers_and_numbers(desk: Desk) -> None:
@@ -641,7 +638,7 @@ async def test_v4_slash_searches_mail_text_customers_and_numbers(desk: Desk) -> 
         await pilot.press("slash", *"passw", "enter")  # a prefix of a word in a body
         await pilot.pause()
         assert table(app).total == 1 and table(app).current.subject == "Cannot log in"
-        assert "matching 'passw'" in _export(app)
+        assert "matching 'passw'" in screen_text(app)
         await pilot.press("slash")
         await pilot.pause()
         for _ in range(5):
@@ -679,10 +676,10 @@ async def test_m5_a_huge_pasted_log_is_cut_in_the_view_not_in_the_store(desk: De
         await pilot.pause()
         assert table(app).current.subject == "Logs attached inline"
         tid = table(app).current.id
-        shot = _export(app)
+        shot = screen_text(app)
         assert "more characters not shown here" not in shot  # below the fold…
         await pilot.press("c", "G")  # …at the end of the conversation
         await pilot.pause()
-        assert "more characters not shown here" in _export(app)
+        assert "more characters not shown here" in screen_text(app)
     stored = desk.store.messages.for_ticket(tid)[0].text
     assert len(stored) >= len(line) * 20_000 - 1  # the store keeps every character

@@ -5,8 +5,6 @@ them all read."""
 from __future__ import annotations
 
 import email.utils
-import html
-import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +17,11 @@ from helpspace_tui.services import actions
 from helpspace_tui.services.desk import Desk
 from helpspace_tui.services.ingest import ingest_raw
 from helpspace_tui.services.notifications import list_notifications, mark_read, unread_count
+
+try:
+    from tests.screen import screen_text
+except ImportError:
+    from screen import screen_text
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -70,12 +73,6 @@ class Host(App[None]):
         self.push_screen(self.target, self.results.append)
 
 
-def _export(app: App) -> str:
-    """The screen's text: the <text> runs of Textual's SVG screenshot, unescaped."""
-    svg = app.export_screenshot()
-    return html.unescape("".join(re.findall(r"<text[^>]*>(.*?)</text>", svg))).replace("\xa0", " ")
-
-
 def _rows(app: App) -> list[str]:
     ol = app.screen.query_one(NotificationList)
     return [str(ol.get_option_at_index(i).prompt) for i in range(ol.option_count)]
@@ -99,7 +96,7 @@ async def test_w1_r5_unread_first_then_read_with_time_ticket_and_text(desk: Desk
         assert not rows[2].startswith("●") and "tags +billing" in rows[2]
         # times in the agent's zone: 11:00 UTC is 12:00 in Berlin in November
         assert "30 Nov 12:00" in rows[0]
-        shot = _export(app)
+        shot = screen_text(app)
         assert "Notifications — 2 unread" in shot
         assert "Invoice [URGENT]" in shot  # M7: a subject is shown literally
 
@@ -140,7 +137,7 @@ async def test_w1_a_marks_all_read_and_stays_open(desk: Desk) -> None:
         rows = _rows(app)
         assert len(rows) == 3 and not any(r.startswith("●") for r in rows)
         assert app.screen.query_one(NotificationList).highlighted == 1  # the same one
-        shot = _export(app)
+        shot = screen_text(app)
         assert "Notifications" in shot and "unread" not in shot.split("Notifications")[1][:20]
         await pilot.press("escape")
         assert app.results == [None]
@@ -160,7 +157,7 @@ async def test_w1_no_notifications_says_so(tmp_path: Path) -> None:
     app = Host(NotificationsScreen(_open(tmp_path)))
     async with app.run_test(size=(100, 24)) as pilot:
         await pilot.pause()
-        assert "No notifications." in _export(app)
+        assert "No notifications." in screen_text(app)
         await pilot.press("enter", "a")  # nothing to open, nothing to mark
         assert isinstance(app.screen, NotificationsScreen)
         await pilot.press("escape")

@@ -4,8 +4,6 @@ period, as bars with their numbers; keys switch what is counted and the period."
 from __future__ import annotations
 
 import email.utils
-import html
-import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +16,11 @@ from helpspace_tui.screens.reports import ReportsScreen, bar
 from helpspace_tui.services import actions
 from helpspace_tui.services.desk import Desk
 from helpspace_tui.services.ingest import ingest_raw
+
+try:
+    from tests.screen import screen_text
+except ImportError:
+    from screen import screen_text
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -68,12 +71,6 @@ class Host(App[None]):
         self.push_screen(self.target)
 
 
-def _export(app: App) -> str:
-    """The screen's text: the <text> runs of Textual's SVG screenshot, unescaped."""
-    svg = app.export_screenshot()
-    return html.unescape("".join(re.findall(r"<text[^>]*>(.*?)</text>", svg))).replace("\xa0", " ")
-
-
 def _lines(app: App) -> list[str]:
     """The screen as lines of text, spaces kept (the SVG export drops blank runs)."""
     return [strip.text for strip in app.screen._compositor.render_strips()]
@@ -89,7 +86,7 @@ async def test_t2_reports_count_tickets_by_tag_over_the_last_30_days(desk: Desk)
     app = Host(ReportsScreen(desk, now=NOW))
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
-        shot = _export(app)
+        shot = screen_text(app)
         # three tickets had activity in 30 days; login counts two of them, two tags on
         # one ticket count that ticket under each
         assert "Tickets by tag, last 30 days — 3 tickets" in shot
@@ -108,23 +105,23 @@ async def test_t2_keys_switch_to_status_and_agent(desk: Desk) -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
         await pilot.press("s")
-        shot = _export(app)
+        shot = screen_text(app)
         assert "Tickets by status, last 30 days — 3 tickets" in shot
         assert _row(app, "Open").startswith("2 ")
         assert _row(app, "Closed").startswith("1 ")
         await pilot.press("3")
-        shot = _export(app)
+        shot = screen_text(app)
         assert "Tickets by agent, last 30 days — 3 tickets" in shot
         assert _row(app, "(unassigned)").startswith("2 ")
         assert _row(app, "ben").startswith("1 ")
         await pilot.press("2")
-        assert "Tickets by status" in _export(app)
+        assert "Tickets by status" in screen_text(app)
         await pilot.press("1")
-        assert "Tickets by tag" in _export(app)
+        assert "Tickets by tag" in screen_text(app)
         await pilot.press("a")
-        assert "Tickets by agent" in _export(app)
+        assert "Tickets by agent" in screen_text(app)
         await pilot.press("t")
-        assert "Tickets by tag" in _export(app)
+        assert "Tickets by tag" in screen_text(app)
 
 
 async def test_t2_p_cycles_the_period_7_30_90_days_and_all_time(desk: Desk) -> None:
@@ -132,27 +129,27 @@ async def test_t2_p_cycles_the_period_7_30_90_days_and_all_time(desk: Desk) -> N
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
         await pilot.press("p")
-        shot = _export(app)
+        shot = screen_text(app)
         assert "Tickets by tag, last 90 days — 4 tickets" in shot
         assert _row(app, "#billing").startswith("2 ")  # the 60-day-old one joins
         await pilot.press("p")
-        shot = _export(app)
+        shot = screen_text(app)
         assert "Tickets by tag, all time — 4 tickets" in shot
         assert " new " not in shot.split("all time")[1]  # all time: everything is new
         await pilot.press("p")
-        shot = _export(app)
+        shot = screen_text(app)
         # the SSO ticket last changed 10 days ago: not in the last 7 days
         assert "Tickets by tag, last 7 days — 2 tickets" in shot
         assert _row(app, "#login").startswith("1 ")
         await pilot.press("p")
-        assert "last 30 days — 3 tickets" in _export(app)
+        assert "last 30 days — 3 tickets" in screen_text(app)
 
 
 async def test_t2_new_column_counts_tickets_created_in_the_period(desk: Desk) -> None:
     app = Host(ReportsScreen(desk, by="status", now=NOW))
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
-        assert "Tickets by status, last 30 days" in _export(app)
+        assert "Tickets by status, last 30 days" in screen_text(app)
         # Open: 'Login fails' (3 days) and 'Question' (1 day), both created in 30 days
         count, _bar, new = _row(app, "Open").split()
         assert (count, new) == ("2", "2")
@@ -167,11 +164,11 @@ async def test_t2_empty_report_is_readable(tmp_path: Path) -> None:
     app = Host(ReportsScreen(_open(tmp_path), now=NOW))
     async with app.run_test(size=(100, 24)) as pilot:
         await pilot.pause()
-        shot = _export(app)
+        shot = screen_text(app)
         assert "Tickets by tag, last 30 days — 0 tickets" in shot
         assert "No tickets with activity in the last 30 days." in shot
         await pilot.press("p", "p")
-        assert "No tickets yet." in _export(app)
+        assert "No tickets yet." in screen_text(app)
 
 
 async def test_t2_escape_and_q_close(desk: Desk) -> None:
@@ -197,7 +194,7 @@ async def test_m7_t2_agent_names_are_shown_literally(tmp_path: Path) -> None:
     app = Host(ReportsScreen(d, by="agent", now=NOW))
     async with app.run_test(size=(100, 24)) as pilot:
         await pilot.pause()
-        assert "[bold]eve[/bold]" in _export(app)
+        assert "[bold]eve[/bold]" in screen_text(app)
 
 
 def test_t2_bar_scales_to_the_largest_count() -> None:
